@@ -1,0 +1,59 @@
+"""Listeners: API and feed clients that turn a source into :class:`storage.Mention` s.
+
+Adding a source is one module with a listener class (see :mod:`listeners.base`) plus
+one line in ``LISTENER_TYPES``; users then name its ``type`` in the config.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from listeners.base import Backoff, Batch, BoundedSeenSet, Listener, ListenerSettings
+from listeners.errors import (
+    AccessDenied,
+    ListenerError,
+    MalformedResponse,
+    NotFound,
+    RateLimited,
+    SourceDisabled,
+    SourceUnavailable,
+    UpstreamError,
+)
+from listeners.http import HttpClient
+
+#: config ``type`` → "module:Class". Imported lazily so unused sources cost nothing.
+LISTENER_TYPES: dict[str, str] = {
+    "feed": "listeners.feeds:FeedListener",
+}
+
+
+def listener_class(kind: str) -> type:
+    """The listener class for a config ``type``; KeyError names the known types."""
+    try:
+        target = LISTENER_TYPES[kind]
+    except KeyError:
+        known = ", ".join(sorted(LISTENER_TYPES))
+        raise KeyError(f"unknown source type {kind!r}; known types: {known}") from None
+    module_name, _, class_name = target.partition(":")
+    cls: type = getattr(importlib.import_module(module_name), class_name)
+    return cls
+
+
+__all__ = [
+    "LISTENER_TYPES",
+    "AccessDenied",
+    "Backoff",
+    "Batch",
+    "BoundedSeenSet",
+    "HttpClient",
+    "Listener",
+    "ListenerError",
+    "ListenerSettings",
+    "MalformedResponse",
+    "NotFound",
+    "RateLimited",
+    "SourceDisabled",
+    "SourceUnavailable",
+    "UpstreamError",
+    "listener_class",
+]

@@ -1,0 +1,137 @@
+"""The listener contract: configuration in, mentions out, one cursor per source.
+
+A listener is a class with a ``kind`` (the ``type`` used in the config), a pydantic
+``Settings`` model for its own config keys, and ``fetch(cursor) -> Batch``. The
+composition root builds it as ``cls(settings, name=..., http=...)``, calls ``fetch``
+with the cursor stored after the previous successful run, and stores the returned
+mentions and the new cursor in one transaction. A failed fetch raises a
+:mod:`listeners.errors` exception and leaves the stored cursor untouched, so the next
+run starts where the last good one ended: nothing is lost and nothing duplicated.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from listeners.errors import ListenerError, RateLimited
+from storage.records import Mention
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class ListenerSettings(BaseModel):
+    """Base for a listener's own config keys: unknown keys are errors (typos are caught)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """What one fetch returns: the mentions, the cursor to store, and how many raw items
+    the source returned (``item_count``, for health; defaults to ``len(mentions)``)."""
+
+    mentions: list[Mention]
+    cursor: dict[str, Any] | None = None
+    item_count: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+class Listener(Protocol):
+    """Structural type every listener satisfies."""
+
+    kind: ClassVar[str]
+    name: str
+
+    def fetch(self, cursor: Mapping[str, Any] | None) -> Batch: ...
+
+
+class BoundedSeenSet:
+    """Remembers the last ``maxlen`` keys (default 10,000), oldest forgotten first.
+
+    Used by polling loops to skip items already yielded, like PRAW's stream generator.
+    """
+
+    def __init__(self, maxlen: int = 10_000, initial: Iterable[Hashable] = ()) -> None:
+        self.maxlen = maxlen
+        self._items: OrderedDict[Hashable, None] = OrderedDict()
+        for item in initial:
+            self.add(item)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def add(self, item: Hashable) -> bool:
+        """Add ``item``; returns False when it was already there."""
+        if item in self._items:
+            self._items.move_to_end(item)
+            return False
+        self._items[item] = None
+        if len(self._items) > self.maxlen:
+            self._items.popitem(last=False)
+        return True
+
+    def __iter__(self) -> Any:
+        return iter(self._items)
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Exponential backoff with full jitter.
+
+    Attributes:
+        attempts: tries in all, including the first (default 3).
+        base_s: first delay in seconds (default 1.0), doubled each retry.
+        cap_s: longest delay in seconds (default 30.0); a server's Retry-After above
+            the cap is not waited for within the run: the error is raised instead.
+    """
+
+    attempts: int = 3
+    base_s: float = 1.0
+    cap_s: float = 30.0
+
+    def delay(self, attempt: int, rng: random.Random | None = None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        ceiling = min(self.cap_s, self.base_s * 2 ** (attempt - 1))
+        return (rng or random).uniform(0, ceiling)
+
+
+def call_with_backoff(
+    call: Callable[[], T],
+    *,
+    backoff: Backoff,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
+) -> T:
+    """Run ``call``; retry transient :class:`ListenerError` s with backoff and jitter.
+
+    A :class:`RateLimited` error's ``retry_after`` is honoured when it is within
+    ``backoff.cap_s``; non-transient errors are raised at once.
+    """
+    attempt = 1
+    while True:
+        try:
+            return call()
+        except ListenerError as exc:
+            if not exc.transient or attempt >= backoff.attempts:
+                raise
+            wait = backoff.delay(attempt, rng)
+            if isinstance(exc, RateLimited) and exc.retry_after is not None:
+                if exc.retry_after > backoff.cap_s:
+                    raise
+                wait = max(wait, exc.retry_after)
+            logger.warning("%s; retry %d/%d in %.1fs", exc, attempt, backoff.attempts - 1, wait)
+            sleep(wait)
+            attempt += 1

@@ -1,0 +1,34 @@
+"""Storage: the bottom layer. Frozen records cross package boundaries; SQL lives in ``repo``.
+
+Public surface::
+
+    Mention, StoredMention, SourceHealth, SaveResult   records (frozen dataclasses)
+    make_engine, init_db                                engine + Alembic migrations
+    Repository                                          every query the product runs
+"""
+
+from storage.db import DatabaseError, init_db, make_engine
+from storage.records import (
+    AlertItem,
+    BrandCounts,
+    Mention,
+    SaveResult,
+    SourceHealth,
+    StoredMention,
+    content_hash,
+)
+from storage.repo import Repository
+
+__all__ = [
+    "AlertItem",
+    "BrandCounts",
+    "DatabaseError",
+    "Mention",
+    "Repository",
+    "SaveResult",
+    "SourceHealth",
+    "StoredMention",
+    "content_hash",
+    "init_db",
+    "make_engine",
+]

@@ -1,0 +1,150 @@
+"""SQLModel tables. Only ``storage.repo`` and the migrations use them directly."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, Text, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns timezone-aware UTC on every dialect."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass timezone-aware UTC")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(*, nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class Brand(SQLModel, table=True):
+    __tablename__ = "brands"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    is_own: bool = False
+
+
+class Source(SQLModel, table=True):
+    __tablename__ = "sources"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    kind: str
+    enabled: bool = True
+    disabled_reason: str | None = None
+    cursor: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    expected_interval_s: int | None = None
+    last_run_at: datetime | None = _ts()
+    last_success_at: datetime | None = _ts()
+    last_item_count: int | None = None
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    last_error_at: datetime | None = _ts()
+    consecutive_failures: int = 0
+
+
+class Mention(SQLModel, table=True):
+    __tablename__ = "mentions"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_mentions_source_external_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(index=True)
+    external_id: str
+    url: str
+    author: str = ""
+    title: str = ""
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    published_at: datetime | None = _ts(index=True)
+    collected_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    rating: float | None = None
+    engagement: int | None = None
+    comment_count: int | None = None
+    author_followers: int | None = None
+    source_language: str | None = None
+    content_hash: str = Field(index=True)
+    extra: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class MentionBrand(SQLModel, table=True):
+    __tablename__ = "mention_brands"
+    mention_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True)
+    )
+    brand_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("brands.id", ondelete="CASCADE"), primary_key=True)
+    )
+
+
+class Analysis(SQLModel, table=True):
+    __tablename__ = "analyses"
+    mention_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True)
+    )
+    label: str
+    score: float
+    confidence: float
+    language: str
+    language_confidence: float | None = None
+    model: str
+    topic: str | None = None
+    analyzed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class LabelOverride(SQLModel, table=True):
+    """A human correction: wins over every model and survives re-analysis."""
+
+    __tablename__ = "label_overrides"
+    mention_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True)
+    )
+    label: str
+    note: str | None = None
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Alert(SQLModel, table=True):
+    """One alert per mention, ever (the primary key on mention_id enforces it)."""
+
+    __tablename__ = "alerts"
+    id: int | None = Field(default=None, primary_key=True)
+    mention_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("mentions.id", ondelete="CASCADE"), nullable=False, unique=True
+        )
+    )
+    brand: str
+    urgency: float
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
+class Delivery(SQLModel, table=True):
+    """Delivery state of one alert to one target; failed ones are retried next cycle."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("alert_id", "target", name="uq_deliveries_alert_target"),)
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False)
+    )
+    target: str
+    status: str  # "sent" | "failed"
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -1,0 +1,612 @@
+"""Every SQL statement the product runs. Short transactions; upserts via ON CONFLICT."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage import models as m
+from storage.models import utcnow
+from storage.records import (
+    AlertItem,
+    BrandCounts,
+    Mention,
+    SaveResult,
+    SourceHealth,
+    StoredMention,
+    content_hash,
+)
+
+logger = logging.getLogger(__name__)
+
+_CHUNK = 500
+MAX_ERROR_CHARS = 2_000
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisInput:
+    """One analysis to store for a mention (see ``sentiment.Sentiment`` for the fields)."""
+
+    mention_id: int
+    label: str
+    score: float
+    confidence: float
+    language: str
+    model: str
+    language_confidence: float | None = None
+    topic: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingText:
+    """A mention that has no analysis yet."""
+
+    mention_id: int
+    title: str
+    text: str
+    language: str | None
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class Repository:
+    """Data access for one database. Thread-safe as long as the engine is."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._brand_ids: dict[str, int] = {}
+
+    # -- dialect helpers ---------------------------------------------------------------
+    def _insert(self, table: Any) -> Any:
+        if self.engine.dialect.name == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    # -- brands and sources --------------------------------------------------------------
+    def sync_brands(self, brands: Iterable[tuple[str, bool]]) -> None:
+        """Create or update brands as ``(name, is_own)`` pairs."""
+        with Session(self.engine) as session, session.begin():
+            for name, is_own in brands:
+                stmt = self._insert(m.Brand).values(name=name, is_own=is_own)
+                stmt = stmt.on_conflict_do_update(index_elements=["name"], set_={"is_own": is_own})
+                session.execute(stmt)
+        self._brand_ids.clear()
+
+    def _brand_id_map(self, session: Session) -> dict[str, int]:
+        if not self._brand_ids:
+            rows = session.execute(select(m.Brand.name, m.Brand.id)).all()  # type: ignore[call-overload]
+            self._brand_ids = {name: bid for name, bid in rows}
+        return self._brand_ids
+
+    def sync_source(
+        self,
+        name: str,
+        kind: str,
+        *,
+        expected_interval_s: int | None = None,
+        enabled: bool = True,
+        disabled_reason: str | None = None,
+    ) -> None:
+        """Register a configured source (idempotent); keeps its cursor and health."""
+        values = {
+            "kind": kind,
+            "expected_interval_s": expected_interval_s,
+            "enabled": enabled,
+            "disabled_reason": disabled_reason,
+        }
+        with Session(self.engine) as session, session.begin():
+            stmt = self._insert(m.Source).values(name=name, consecutive_failures=0, **values)
+            session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=values))
+
+    def get_cursor(self, source: str) -> dict[str, Any] | None:
+        """The cursor stored by the source's last successful run, or None."""
+        with Session(self.engine) as session:
+            raw = session.execute(
+                select(m.Source.cursor).where(m.Source.name == source)  # type: ignore[call-overload]
+            ).scalar_one_or_none()
+        return json.loads(raw) if raw else None
+
+    # -- collect ---------------------------------------------------------------------------
+    def save_mentions(
+        self,
+        source: str,
+        mentions: Sequence[Mention],
+        *,
+        cursor: dict[str, Any] | None = None,
+        item_count: int | None = None,
+    ) -> SaveResult:
+        """Store mentions, advance the cursor and mark the run a success, in one transaction.
+
+        Mentions already stored (same source and external id) are skipped, so a re-run
+        never duplicates; their brand links are still completed. ``item_count`` is what
+        the source returned this run (defaults to ``len(mentions)``).
+        """
+        now = utcnow()
+        inserted = 0
+        with Session(self.engine) as session, session.begin():
+            brand_ids = self._brand_id_map(session)
+            for chunk in _chunks(mentions):
+                rows = [self._mention_row(mention, now) for mention in chunk]
+                stmt = self._insert(m.Mention).values(rows)
+                stmt = stmt.on_conflict_do_nothing(index_elements=["source", "external_id"])
+                inserted += session.execute(stmt.returning(m.Mention.id)).rowcount or 0  # type: ignore[attr-defined]
+                ids = dict(
+                    session.execute(
+                        select(m.Mention.external_id, m.Mention.id).where(  # type: ignore[call-overload]
+                            m.Mention.source == source,
+                            m.Mention.external_id.in_([r["external_id"] for r in rows]),  # type: ignore[attr-defined]
+                        )
+                    ).all()
+                )
+                links = [
+                    {"mention_id": ids[mention.external_id], "brand_id": brand_ids[brand]}
+                    for mention in chunk
+                    for brand in dict.fromkeys(mention.brands)
+                    if brand in brand_ids
+                ]
+                if links:
+                    session.execute(
+                        self._insert(m.MentionBrand).values(links).on_conflict_do_nothing()
+                    )
+            self._mark_success(
+                session, source, len(mentions) if item_count is None else item_count, cursor, now
+            )
+        return SaveResult(inserted=inserted, duplicates=len(mentions) - inserted)
+
+    @staticmethod
+    def _mention_row(mention: Mention, now: datetime) -> dict[str, Any]:
+        if mention.source == "" or mention.external_id == "":
+            raise ValueError(f"mention without source or external_id: {mention!r}")
+        return {
+            "source": mention.source,
+            "external_id": mention.external_id,
+            "url": mention.url,
+            "author": mention.author,
+            "title": mention.title,
+            "text": mention.text,
+            "published_at": mention.published_at,
+            "collected_at": now,
+            "rating": mention.rating,
+            "engagement": mention.engagement,
+            "comment_count": mention.comment_count,
+            "author_followers": mention.author_followers,
+            "source_language": mention.language,
+            "content_hash": content_hash(mention.title, mention.text),
+            "extra": json.dumps(dict(mention.extra), default=str) if mention.extra else None,
+        }
+
+    def _mark_success(
+        self,
+        session: Session,
+        source: str,
+        item_count: int,
+        cursor: dict[str, Any] | None,
+        now: datetime,
+    ) -> None:
+        values: dict[str, Any] = {
+            "last_run_at": now,
+            "last_success_at": now,
+            "last_item_count": item_count,
+            "consecutive_failures": 0,
+        }
+        if cursor is not None:
+            values["cursor"] = json.dumps(cursor, sort_keys=True, default=str)
+        session.execute(update(m.Source).where(m.Source.name == source).values(**values))  # type: ignore[arg-type]
+
+    def record_failure(self, source: str, error: str) -> int:
+        """Record a failed run; returns the number of consecutive failures so far."""
+        now = utcnow()
+        with Session(self.engine) as session, session.begin():
+            session.execute(
+                update(m.Source)
+                .where(m.Source.name == source)  # type: ignore[arg-type]
+                .values(
+                    last_run_at=now,
+                    last_error=error[:MAX_ERROR_CHARS],
+                    last_error_at=now,
+                    consecutive_failures=m.Source.consecutive_failures + 1,
+                )
+            )
+            failures = session.execute(
+                select(m.Source.consecutive_failures).where(m.Source.name == source)  # type: ignore[call-overload]
+            ).scalar_one_or_none()
+        return int(failures or 0)
+
+    def known_external_ids(self, source: str, external_ids: Sequence[str]) -> set[str]:
+        """Which of ``external_ids`` are already stored for ``source``."""
+        known: set[str] = set()
+        with Session(self.engine) as session:
+            for chunk in _chunks(list(external_ids)):
+                known.update(
+                    session.execute(
+                        select(m.Mention.external_id).where(  # type: ignore[call-overload]
+                            m.Mention.source == source,
+                            m.Mention.external_id.in_(chunk),  # type: ignore[attr-defined]
+                        )
+                    ).scalars()
+                )
+        return known
+
+    def source_health(self) -> list[SourceHealth]:
+        """Every registered source with its health and stored mention count, by name."""
+        with Session(self.engine) as session:
+            counts = dict(
+                session.execute(
+                    select(m.Mention.source, func.count()).group_by(m.Mention.source)  # type: ignore[call-overload]
+                ).all()
+            )
+            sources = session.execute(select(m.Source).order_by(m.Source.name)).scalars().all()  # type: ignore[arg-type]
+            return [
+                SourceHealth(
+                    name=s.name,
+                    kind=s.kind,
+                    enabled=s.enabled,
+                    disabled_reason=s.disabled_reason,
+                    last_run_at=s.last_run_at,
+                    last_success_at=s.last_success_at,
+                    last_item_count=s.last_item_count,
+                    last_error=s.last_error,
+                    last_error_at=s.last_error_at,
+                    consecutive_failures=s.consecutive_failures,
+                    expected_interval_s=s.expected_interval_s,
+                    cursor=json.loads(s.cursor) if s.cursor else None,
+                    total_mentions=int(counts.get(s.name, 0)),
+                )
+                for s in sources
+            ]
+
+    # -- analyze ---------------------------------------------------------------------------
+    def pending_analysis(self, *, limit: int = 1_000) -> list[PendingText]:
+        """Mentions with no analysis yet, oldest first, at most ``limit``."""
+        stmt = (
+            select(m.Mention.id, m.Mention.title, m.Mention.text, m.Mention.source_language)  # type: ignore[call-overload]
+            .outerjoin(m.Analysis, m.Analysis.mention_id == m.Mention.id)
+            .where(m.Analysis.mention_id.is_(None))  # type: ignore[attr-defined]
+            .order_by(m.Mention.id)
+            .limit(limit)
+        )
+        with Session(self.engine) as session:
+            return [PendingText(*row) for row in session.execute(stmt).all()]
+
+    def save_analyses(self, analyses: Sequence[AnalysisInput]) -> None:
+        """Insert or replace analyses (re-analysis overwrites; overrides are kept apart)."""
+        now = utcnow()
+        with Session(self.engine) as session, session.begin():
+            for chunk in _chunks(analyses):
+                rows = [
+                    {
+                        "mention_id": a.mention_id,
+                        "label": a.label,
+                        "score": a.score,
+                        "confidence": a.confidence,
+                        "language": a.language,
+                        "language_confidence": a.language_confidence,
+                        "model": a.model,
+                        "topic": a.topic,
+                        "analyzed_at": now,
+                    }
+                    for a in chunk
+                ]
+                stmt = self._insert(m.Analysis).values(rows)
+                excluded = stmt.excluded
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["mention_id"],
+                    set_={
+                        col: excluded[col]
+                        for col in (
+                            "label",
+                            "score",
+                            "confidence",
+                            "language",
+                            "language_confidence",
+                            "model",
+                            "topic",
+                            "analyzed_at",
+                        )
+                    },
+                )
+                session.execute(stmt)
+
+    def set_topics(self, topics: dict[int, str]) -> None:
+        """Store a topic label per mention id (mentions without analysis are ignored)."""
+        with Session(self.engine) as session, session.begin():
+            for mention_id, topic in topics.items():
+                session.execute(
+                    update(m.Analysis)
+                    .where(m.Analysis.mention_id == mention_id)  # type: ignore[arg-type]
+                    .values(topic=topic)
+                )
+
+    def set_override(self, mention_id: int, label: str, *, note: str | None = None) -> None:
+        """Record a human label for a mention; it wins over every model from now on."""
+        with Session(self.engine) as session, session.begin():
+            exists = session.get(m.Mention, mention_id)
+            if exists is None:
+                raise KeyError(f"no mention with id {mention_id}")
+            values = {"label": label, "note": note, "created_at": utcnow()}
+            stmt = self._insert(m.LabelOverride).values(mention_id=mention_id, **values)
+            session.execute(stmt.on_conflict_do_update(index_elements=["mention_id"], set_=values))
+
+    def clear_override(self, mention_id: int) -> bool:
+        """Remove a human label; returns whether there was one."""
+        with Session(self.engine) as session, session.begin():
+            row = session.get(m.LabelOverride, mention_id)
+            if row is None:
+                return False
+            session.delete(row)
+            return True
+
+    # -- alerts and deliveries -----------------------------------------------------------------
+    def alert_candidates(
+        self, *, brands: Sequence[str], labels: Sequence[str], since: datetime
+    ) -> list[StoredMention]:
+        """Mentions of ``brands`` whose effective label is in ``labels``, collected or
+        published after ``since``, that have no alert yet and whose story (content hash)
+        has not been alerted either."""
+        alerted_hashes = (
+            select(m.Mention.content_hash)  # type: ignore[call-overload]
+            .join(m.Alert, m.Alert.mention_id == m.Mention.id)
+            .scalar_subquery()
+        )
+        effective = func.coalesce(m.LabelOverride.label, m.Analysis.label)
+        stmt = (
+            select(m.Mention.id)  # type: ignore[call-overload]
+            .join(m.MentionBrand, m.MentionBrand.mention_id == m.Mention.id)
+            .join(m.Brand, m.Brand.id == m.MentionBrand.brand_id)
+            .join(m.Analysis, m.Analysis.mention_id == m.Mention.id)
+            .outerjoin(m.LabelOverride, m.LabelOverride.mention_id == m.Mention.id)
+            .outerjoin(m.Alert, m.Alert.mention_id == m.Mention.id)
+            .where(
+                m.Brand.name.in_(brands),  # type: ignore[attr-defined]
+                effective.in_(labels),
+                m.Alert.id.is_(None),  # type: ignore[union-attr]
+                m.Mention.content_hash.not_in(alerted_hashes),  # type: ignore[attr-defined]
+                func.coalesce(m.Mention.published_at, m.Mention.collected_at) >= since,
+            )
+            .distinct()
+        )
+        with Session(self.engine) as session:
+            ids = list(session.execute(stmt).scalars())
+        return self.mentions(ids=ids) if ids else []
+
+    def insert_alerts(self, alerts: Sequence[tuple[int, str, float]]) -> int:
+        """Insert ``(mention_id, brand, urgency)`` alerts; existing ones are kept. Returns new."""
+        if not alerts:
+            return 0
+        now = utcnow()
+        rows = [
+            {"mention_id": mid, "brand": brand, "urgency": urgency, "created_at": now}
+            for mid, brand, urgency in alerts
+        ]
+        with Session(self.engine) as session, session.begin():
+            stmt = self._insert(m.Alert).values(rows).on_conflict_do_nothing()
+            return session.execute(stmt.returning(m.Alert.id)).rowcount or 0  # type: ignore[attr-defined]
+
+    def pending_alerts(self, target: str, *, since: datetime) -> list[AlertItem]:
+        """Alerts created after ``since`` not yet delivered to ``target``, most urgent first."""
+        sent = (
+            select(m.Delivery.alert_id)  # type: ignore[call-overload]
+            .where(m.Delivery.target == target, m.Delivery.status == "sent")
+            .scalar_subquery()
+        )
+        stmt = (
+            select(m.Alert)
+            .where(m.Alert.created_at >= since, m.Alert.id.not_in(sent))  # type: ignore[union-attr,operator]
+            .order_by(m.Alert.urgency.desc(), m.Alert.id)  # type: ignore[attr-defined]
+        )
+        with Session(self.engine) as session:
+            alerts = session.execute(stmt).scalars().all()
+            dup_counts = self._duplicate_counts(session, [a.mention_id for a in alerts])
+        by_id = {s.id: s for s in self.mentions(ids=[a.mention_id for a in alerts])}
+        return [
+            AlertItem(
+                alert_id=int(a.id or 0),
+                brand=a.brand,
+                urgency=a.urgency,
+                created_at=a.created_at,
+                mention=by_id[a.mention_id],
+                duplicates=dup_counts.get(a.mention_id, 0),
+            )
+            for a in alerts
+            if a.mention_id in by_id
+        ]
+
+    def _duplicate_counts(self, session: Session, mention_ids: Sequence[int]) -> dict[int, int]:
+        """Other stored mentions sharing each mention's content hash (cross-posts)."""
+        if not mention_ids:
+            return {}
+        other = m.Mention.__table__.alias("other")  # type: ignore[attr-defined]
+        stmt = (
+            select(m.Mention.id, func.count(other.c.id))  # type: ignore[call-overload]
+            .join(
+                other,
+                and_(other.c.content_hash == m.Mention.content_hash, other.c.id != m.Mention.id),
+            )
+            .where(m.Mention.id.in_(mention_ids))  # type: ignore[union-attr]
+            .group_by(m.Mention.id)
+        )
+        return {int(mid): int(n) for mid, n in session.execute(stmt).all()}
+
+    def record_deliveries(
+        self, alert_ids: Sequence[int], target: str, *, ok: bool, error: str | None = None
+    ) -> None:
+        """Mark alerts sent to ``target``, or failed (to be retried, attempts counted)."""
+        now = utcnow()
+        status = "sent" if ok else "failed"
+        with Session(self.engine) as session, session.begin():
+            for alert_id in alert_ids:
+                stmt = self._insert(m.Delivery).values(
+                    alert_id=alert_id,
+                    target=target,
+                    status=status,
+                    attempts=1,
+                    last_error=None if ok else (error or "")[:MAX_ERROR_CHARS],
+                    updated_at=now,
+                )
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["alert_id", "target"],
+                    set_={
+                        "status": status,
+                        "attempts": m.Delivery.attempts + 1,
+                        "last_error": stmt.excluded.last_error,
+                        "updated_at": now,
+                    },
+                )
+                session.execute(stmt)
+
+    def delivery_counts(self) -> dict[str, int]:
+        """Number of deliveries per status (``sent``, ``failed``)."""
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(m.Delivery.status, func.count()).group_by(m.Delivery.status)  # type: ignore[call-overload]
+            ).all()
+        return {status: int(n) for status, n in rows}
+
+    def alert_count(self) -> int:
+        with Session(self.engine) as session:
+            return int(session.execute(select(func.count()).select_from(m.Alert)).scalar_one())
+
+    # -- read ------------------------------------------------------------------------------
+    def mentions(
+        self,
+        *,
+        ids: Sequence[int] | None = None,
+        since: datetime | None = None,
+        brand: str | None = None,
+        label: str | None = None,
+        limit: int | None = None,
+        order: str = "id",
+    ) -> list[StoredMention]:
+        """Stored mentions joined with brands and analysis.
+
+        Args:
+            ids: only these mention ids.
+            since: only mentions published (or, if undated, collected) at or after this.
+            brand: only mentions of this brand.
+            label: only this effective label (override first, then model).
+            limit: at most this many.
+            order: ``id`` (default, oldest first), ``score`` (most positive first) or
+                ``-score`` (most negative first).
+        """
+        effective = func.coalesce(m.LabelOverride.label, m.Analysis.label).label("effective")
+        stmt = (
+            select(  # type: ignore[call-overload]
+                m.Mention,
+                m.Analysis.language,
+                effective,
+                m.Analysis.score,
+                m.Analysis.confidence,
+                m.Analysis.model,
+                m.Analysis.topic,
+                m.LabelOverride.label,
+            )
+            .outerjoin(m.Analysis, m.Analysis.mention_id == m.Mention.id)
+            .outerjoin(m.LabelOverride, m.LabelOverride.mention_id == m.Mention.id)
+        )
+        if ids is not None:
+            stmt = stmt.where(m.Mention.id.in_(ids))  # type: ignore[union-attr]
+        if since is not None:
+            stmt = stmt.where(func.coalesce(m.Mention.published_at, m.Mention.collected_at) >= since)
+        if brand is not None:
+            stmt = stmt.where(
+                m.Mention.id.in_(  # type: ignore[union-attr]
+                    select(m.MentionBrand.mention_id)  # type: ignore[call-overload]
+                    .join(m.Brand, m.Brand.id == m.MentionBrand.brand_id)
+                    .where(m.Brand.name == brand)
+                )
+            )
+        if label is not None:
+            stmt = stmt.where(effective == label)
+        if order == "score":
+            stmt = stmt.order_by(m.Analysis.score.desc(), m.Mention.id)  # type: ignore[attr-defined]
+        elif order == "-score":
+            stmt = stmt.order_by(m.Analysis.score.asc(), m.Mention.id)  # type: ignore[attr-defined]
+        else:
+            stmt = stmt.order_by(m.Mention.id)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        with Session(self.engine) as session:
+            rows = session.execute(stmt).all()
+            brands = self._brands_of(session, [row[0].id for row in rows])
+        return [
+            StoredMention(
+                id=int(mn.id),
+                source=mn.source,
+                external_id=mn.external_id,
+                url=mn.url,
+                author=mn.author,
+                title=mn.title,
+                text=mn.text,
+                published_at=mn.published_at,
+                collected_at=mn.collected_at,
+                brands=tuple(brands.get(int(mn.id), ())),
+                rating=mn.rating,
+                engagement=mn.engagement,
+                comment_count=mn.comment_count,
+                author_followers=mn.author_followers,
+                content_hash=mn.content_hash,
+                language=lang or mn.source_language,
+                label=eff,
+                score=score,
+                confidence=conf,
+                model=("human" if override else model),
+                topic=topic,
+                overridden=override is not None,
+            )
+            for mn, lang, eff, score, conf, model, topic, override in rows
+        ]
+
+    def _brands_of(self, session: Session, mention_ids: Sequence[int]) -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {}
+        for chunk in _chunks(list(mention_ids)):
+            rows = session.execute(
+                select(m.MentionBrand.mention_id, m.Brand.name)  # type: ignore[call-overload]
+                .join(m.Brand, m.Brand.id == m.MentionBrand.brand_id)
+                .where(m.MentionBrand.mention_id.in_(chunk))  # type: ignore[attr-defined]
+                .order_by(m.Brand.is_own.desc(), m.Brand.name)  # type: ignore[attr-defined]
+            ).all()
+            for mid, name in rows:
+                out.setdefault(int(mid), []).append(name)
+        return out
+
+    def brand_counts(self, *, since: datetime | None = None) -> list[BrandCounts]:
+        """Mentions per brand by effective label; own brand first, then by name."""
+        effective = func.coalesce(m.LabelOverride.label, m.Analysis.label)
+        stmt = (
+            select(m.Brand.name, m.Brand.is_own, effective, func.count(m.Mention.id))  # type: ignore[call-overload]
+            .select_from(m.Brand)
+            .outerjoin(m.MentionBrand, m.MentionBrand.brand_id == m.Brand.id)
+            .outerjoin(m.Mention, m.Mention.id == m.MentionBrand.mention_id)
+            .outerjoin(m.Analysis, m.Analysis.mention_id == m.Mention.id)
+            .outerjoin(m.LabelOverride, m.LabelOverride.mention_id == m.Mention.id)
+            .group_by(m.Brand.name, m.Brand.is_own, effective)
+        )
+        if since is not None:
+            when = func.coalesce(m.Mention.published_at, m.Mention.collected_at)
+            stmt = stmt.where(or_(m.Mention.id.is_(None), when >= since))  # type: ignore[union-attr]
+        table: dict[str, dict[str, Any]] = {}
+        with Session(self.engine) as session:
+            present = dict(session.execute(select(m.Brand.name, m.Brand.is_own)).all())  # type: ignore[call-overload]
+            for name, is_own, label, count in session.execute(stmt).all():
+                entry = table.setdefault(name, {"is_own": is_own, "counts": {}})
+                entry["counts"][label] = int(count)
+        result = []
+        for name, is_own in present.items():
+            counts = table.get(name, {"counts": {}})["counts"]
+            analyzed = {k: counts.get(k, 0) for k in ("positive", "neutral", "negative")}
+            unanalyzed = counts.get(None, 0)
+            total = sum(analyzed.values()) + unanalyzed
+            result.append(BrandCounts(name, bool(is_own), total, unanalyzed=unanalyzed, **analyzed))
+        result.sort(key=lambda c: (not c.is_own, c.brand.casefold()))
+        return result

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-from listeners.base import Backoff, Batch, BoundedSeenSet, Listener, ListenerSettings
+from listeners.base import Backoff, Batch, BrandQuery, BoundedSeenSet, Listener, ListenerSettings
 from listeners.errors import (
     AccessDenied,
     ListenerError,
@@ -44,6 +44,7 @@ __all__ = [
     "AccessDenied",
     "Backoff",
     "Batch",
+    "BrandQuery",
     "BoundedSeenSet",
     "HttpClient",
     "Listener",

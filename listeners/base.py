@@ -36,6 +36,14 @@ class ListenerSettings(BaseModel):
 
 
 @dataclass(frozen=True, slots=True)
+class BrandQuery:
+    """A brand and the search phrases a search-capable source should query for it."""
+
+    brand: str
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Batch:
     """What one fetch returns: the mentions, the cursor to store, and how many raw items
     the source returned (``item_count``, for health; defaults to ``len(mentions)``)."""

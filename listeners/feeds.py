@@ -200,8 +200,10 @@ class FeedListener:
         self._http = http
 
     def fetch(self, cursor: Mapping[str, Any] | None) -> Batch:
-        headers = {"Accept": "application/atom+xml, application/rss+xml, application/feed+json, "
-                   "application/json;q=0.9, application/xml;q=0.8, */*;q=0.5"}
+        headers = {
+            "Accept": "application/atom+xml, application/rss+xml, application/feed+json, "
+            "application/json;q=0.9, application/xml;q=0.8, */*;q=0.5"
+        }
         cursor = dict(cursor or {})
         if cursor.get("etag"):
             headers["If-None-Match"] = str(cursor["etag"])

@@ -7,8 +7,28 @@ import re
 from html.parser import HTMLParser
 
 _BLOCK_TAGS = frozenset(
-    {"p", "div", "br", "li", "ul", "ol", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6",
-     "tr", "pre", "section", "article", "header", "footer", "hr"}
+    {
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "blockquote",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "pre",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "hr",
+    }
 )
 _SKIP_TAGS = frozenset({"script", "style", "template", "noscript"})
 _SPACES = re.compile(r"[ \t\u00a0\u200b]+")

@@ -85,7 +85,7 @@ class Repository:
 
     def _brand_id_map(self, session: Session) -> dict[str, int]:
         if not self._brand_ids:
-            rows = session.execute(select(m.Brand.name, m.Brand.id)).all()  # type: ignore[call-overload]
+            rows = session.execute(select(m.Brand.name, m.Brand.id)).all()
             self._brand_ids = {name: bid for name, bid in rows}
         return self._brand_ids
 
@@ -113,7 +113,7 @@ class Repository:
         """The cursor stored by the source's last successful run, or None."""
         with Session(self.engine) as session:
             raw = session.execute(
-                select(m.Source.cursor).where(m.Source.name == source)  # type: ignore[call-overload]
+                select(m.Source.cursor).where(m.Source.name == source)
             ).scalar_one_or_none()
         return json.loads(raw) if raw else None
 
@@ -140,12 +140,12 @@ class Repository:
                 rows = [self._mention_row(mention, now) for mention in chunk]
                 stmt = self._insert(m.Mention).values(rows)
                 stmt = stmt.on_conflict_do_nothing(index_elements=["source", "external_id"])
-                inserted += session.execute(stmt.returning(m.Mention.id)).rowcount or 0  # type: ignore[attr-defined]
-                ids = dict(
+                inserted += len(session.execute(stmt.returning(m.Mention.id)).all())
+                ids: dict[str, int] = dict(
                     session.execute(
-                        select(m.Mention.external_id, m.Mention.id).where(  # type: ignore[call-overload]
+                        select(m.Mention.external_id, m.Mention.id).where(
                             m.Mention.source == source,
-                            m.Mention.external_id.in_([r["external_id"] for r in rows]),  # type: ignore[attr-defined]
+                            m.Mention.external_id.in_([r["external_id"] for r in rows]),
                         )
                     ).all()
                 )
@@ -202,7 +202,7 @@ class Repository:
         }
         if cursor is not None:
             values["cursor"] = json.dumps(cursor, sort_keys=True, default=str)
-        session.execute(update(m.Source).where(m.Source.name == source).values(**values))  # type: ignore[arg-type]
+        session.execute(update(m.Source).where(m.Source.name == source).values(**values))
 
     def record_failure(self, source: str, error: str) -> int:
         """Record a failed run; returns the number of consecutive failures so far."""
@@ -210,7 +210,7 @@ class Repository:
         with Session(self.engine) as session, session.begin():
             session.execute(
                 update(m.Source)
-                .where(m.Source.name == source)  # type: ignore[arg-type]
+                .where(m.Source.name == source)
                 .values(
                     last_run_at=now,
                     last_error=error[:MAX_ERROR_CHARS],
@@ -219,7 +219,7 @@ class Repository:
                 )
             )
             failures = session.execute(
-                select(m.Source.consecutive_failures).where(m.Source.name == source)  # type: ignore[call-overload]
+                select(m.Source.consecutive_failures).where(m.Source.name == source)
             ).scalar_one_or_none()
         return int(failures or 0)
 
@@ -230,9 +230,9 @@ class Repository:
             for chunk in _chunks(list(external_ids)):
                 known.update(
                     session.execute(
-                        select(m.Mention.external_id).where(  # type: ignore[call-overload]
+                        select(m.Mention.external_id).where(
                             m.Mention.source == source,
-                            m.Mention.external_id.in_(chunk),  # type: ignore[attr-defined]
+                            m.Mention.external_id.in_(chunk),
                         )
                     ).scalars()
                 )
@@ -241,12 +241,12 @@ class Repository:
     def source_health(self) -> list[SourceHealth]:
         """Every registered source with its health and stored mention count, by name."""
         with Session(self.engine) as session:
-            counts = dict(
+            counts: dict[str, int] = dict(
                 session.execute(
-                    select(m.Mention.source, func.count()).group_by(m.Mention.source)  # type: ignore[call-overload]
+                    select(m.Mention.source, func.count()).group_by(m.Mention.source)
                 ).all()
             )
-            sources = session.execute(select(m.Source).order_by(m.Source.name)).scalars().all()  # type: ignore[arg-type]
+            sources = session.execute(select(m.Source).order_by(m.Source.name)).scalars().all()
             return [
                 SourceHealth(
                     name=s.name,
@@ -270,9 +270,9 @@ class Repository:
     def pending_analysis(self, *, limit: int = 1_000) -> list[PendingText]:
         """Mentions with no analysis yet, oldest first, at most ``limit``."""
         stmt = (
-            select(m.Mention.id, m.Mention.title, m.Mention.text, m.Mention.source_language)  # type: ignore[call-overload]
+            select(m.Mention.id, m.Mention.title, m.Mention.text, m.Mention.source_language)
             .outerjoin(m.Analysis, m.Analysis.mention_id == m.Mention.id)
-            .where(m.Analysis.mention_id.is_(None))  # type: ignore[attr-defined]
+            .where(m.Analysis.mention_id.is_(None))
             .order_by(m.Mention.id)
             .limit(limit)
         )
@@ -324,7 +324,7 @@ class Repository:
             for mention_id, topic in topics.items():
                 session.execute(
                     update(m.Analysis)
-                    .where(m.Analysis.mention_id == mention_id)  # type: ignore[arg-type]
+                    .where(m.Analysis.mention_id == mention_id)
                     .values(topic=topic)
                 )
 
@@ -355,23 +355,23 @@ class Repository:
         published after ``since``, that have no alert yet and whose story (content hash)
         has not been alerted either."""
         alerted_hashes = (
-            select(m.Mention.content_hash)  # type: ignore[call-overload]
+            select(m.Mention.content_hash)
             .join(m.Alert, m.Alert.mention_id == m.Mention.id)
             .scalar_subquery()
         )
         effective = func.coalesce(m.LabelOverride.label, m.Analysis.label)
         stmt = (
-            select(m.Mention.id)  # type: ignore[call-overload]
+            select(m.Mention.id)
             .join(m.MentionBrand, m.MentionBrand.mention_id == m.Mention.id)
             .join(m.Brand, m.Brand.id == m.MentionBrand.brand_id)
             .join(m.Analysis, m.Analysis.mention_id == m.Mention.id)
             .outerjoin(m.LabelOverride, m.LabelOverride.mention_id == m.Mention.id)
             .outerjoin(m.Alert, m.Alert.mention_id == m.Mention.id)
             .where(
-                m.Brand.name.in_(brands),  # type: ignore[attr-defined]
+                m.Brand.name.in_(brands),
                 effective.in_(labels),
-                m.Alert.id.is_(None),  # type: ignore[union-attr]
-                m.Mention.content_hash.not_in(alerted_hashes),  # type: ignore[attr-defined]
+                m.Alert.id.is_(None),
+                m.Mention.content_hash.not_in(alerted_hashes),
                 func.coalesce(m.Mention.published_at, m.Mention.collected_at) >= since,
             )
             .distinct()
@@ -391,19 +391,19 @@ class Repository:
         ]
         with Session(self.engine) as session, session.begin():
             stmt = self._insert(m.Alert).values(rows).on_conflict_do_nothing()
-            return session.execute(stmt.returning(m.Alert.id)).rowcount or 0  # type: ignore[attr-defined]
+            return len(session.execute(stmt.returning(m.Alert.id)).all())
 
     def pending_alerts(self, target: str, *, since: datetime) -> list[AlertItem]:
         """Alerts created after ``since`` not yet delivered to ``target``, most urgent first."""
         sent = (
-            select(m.Delivery.alert_id)  # type: ignore[call-overload]
+            select(m.Delivery.alert_id)
             .where(m.Delivery.target == target, m.Delivery.status == "sent")
             .scalar_subquery()
         )
         stmt = (
             select(m.Alert)
-            .where(m.Alert.created_at >= since, m.Alert.id.not_in(sent))  # type: ignore[union-attr,operator]
-            .order_by(m.Alert.urgency.desc(), m.Alert.id)  # type: ignore[attr-defined]
+            .where(m.Alert.created_at >= since, m.Alert.id.not_in(sent))
+            .order_by(m.Alert.urgency.desc(), m.Alert.id)
         )
         with Session(self.engine) as session:
             alerts = session.execute(stmt).scalars().all()
@@ -426,14 +426,14 @@ class Repository:
         """Other stored mentions sharing each mention's content hash (cross-posts)."""
         if not mention_ids:
             return {}
-        other = m.Mention.__table__.alias("other")  # type: ignore[attr-defined]
+        other = m.Mention.__table__.alias("other")
         stmt = (
-            select(m.Mention.id, func.count(other.c.id))  # type: ignore[call-overload]
+            select(m.Mention.id, func.count(other.c.id))
             .join(
                 other,
                 and_(other.c.content_hash == m.Mention.content_hash, other.c.id != m.Mention.id),
             )
-            .where(m.Mention.id.in_(mention_ids))  # type: ignore[union-attr]
+            .where(m.Mention.id.in_(mention_ids))
             .group_by(m.Mention.id)
         )
         return {int(mid): int(n) for mid, n in session.execute(stmt).all()}
@@ -469,7 +469,7 @@ class Repository:
         """Number of deliveries per status (``sent``, ``failed``)."""
         with Session(self.engine) as session:
             rows = session.execute(
-                select(m.Delivery.status, func.count()).group_by(m.Delivery.status)  # type: ignore[call-overload]
+                select(m.Delivery.status, func.count()).group_by(m.Delivery.status)
             ).all()
         return {status: int(n) for status, n in rows}
 
@@ -501,7 +501,7 @@ class Repository:
         """
         effective = func.coalesce(m.LabelOverride.label, m.Analysis.label).label("effective")
         stmt = (
-            select(  # type: ignore[call-overload]
+            select(
                 m.Mention,
                 m.Analysis.language,
                 effective,
@@ -515,13 +515,15 @@ class Repository:
             .outerjoin(m.LabelOverride, m.LabelOverride.mention_id == m.Mention.id)
         )
         if ids is not None:
-            stmt = stmt.where(m.Mention.id.in_(ids))  # type: ignore[union-attr]
+            stmt = stmt.where(m.Mention.id.in_(ids))
         if since is not None:
-            stmt = stmt.where(func.coalesce(m.Mention.published_at, m.Mention.collected_at) >= since)
+            stmt = stmt.where(
+                func.coalesce(m.Mention.published_at, m.Mention.collected_at) >= since
+            )
         if brand is not None:
             stmt = stmt.where(
-                m.Mention.id.in_(  # type: ignore[union-attr]
-                    select(m.MentionBrand.mention_id)  # type: ignore[call-overload]
+                m.Mention.id.in_(
+                    select(m.MentionBrand.mention_id)
                     .join(m.Brand, m.Brand.id == m.MentionBrand.brand_id)
                     .where(m.Brand.name == brand)
                 )
@@ -529,9 +531,9 @@ class Repository:
         if label is not None:
             stmt = stmt.where(effective == label)
         if order == "score":
-            stmt = stmt.order_by(m.Analysis.score.desc(), m.Mention.id)  # type: ignore[attr-defined]
+            stmt = stmt.order_by(m.Analysis.score.desc(), m.Mention.id)
         elif order == "-score":
-            stmt = stmt.order_by(m.Analysis.score.asc(), m.Mention.id)  # type: ignore[attr-defined]
+            stmt = stmt.order_by(m.Analysis.score.asc(), m.Mention.id)
         else:
             stmt = stmt.order_by(m.Mention.id)
         if limit is not None:
@@ -571,10 +573,10 @@ class Repository:
         out: dict[int, list[str]] = {}
         for chunk in _chunks(list(mention_ids)):
             rows = session.execute(
-                select(m.MentionBrand.mention_id, m.Brand.name)  # type: ignore[call-overload]
+                select(m.MentionBrand.mention_id, m.Brand.name)
                 .join(m.Brand, m.Brand.id == m.MentionBrand.brand_id)
-                .where(m.MentionBrand.mention_id.in_(chunk))  # type: ignore[attr-defined]
-                .order_by(m.Brand.is_own.desc(), m.Brand.name)  # type: ignore[attr-defined]
+                .where(m.MentionBrand.mention_id.in_(chunk))
+                .order_by(m.Brand.is_own.desc(), m.Brand.name)
             ).all()
             for mid, name in rows:
                 out.setdefault(int(mid), []).append(name)
@@ -584,7 +586,7 @@ class Repository:
         """Mentions per brand by effective label; own brand first, then by name."""
         effective = func.coalesce(m.LabelOverride.label, m.Analysis.label)
         stmt = (
-            select(m.Brand.name, m.Brand.is_own, effective, func.count(m.Mention.id))  # type: ignore[call-overload]
+            select(m.Brand.name, m.Brand.is_own, effective, func.count(m.Mention.id))
             .select_from(m.Brand)
             .outerjoin(m.MentionBrand, m.MentionBrand.brand_id == m.Brand.id)
             .outerjoin(m.Mention, m.Mention.id == m.MentionBrand.mention_id)
@@ -594,10 +596,12 @@ class Repository:
         )
         if since is not None:
             when = func.coalesce(m.Mention.published_at, m.Mention.collected_at)
-            stmt = stmt.where(or_(m.Mention.id.is_(None), when >= since))  # type: ignore[union-attr]
+            stmt = stmt.where(or_(m.Mention.id.is_(None), when >= since))
         table: dict[str, dict[str, Any]] = {}
         with Session(self.engine) as session:
-            present = dict(session.execute(select(m.Brand.name, m.Brand.is_own)).all())  # type: ignore[call-overload]
+            present: dict[str, bool] = dict(
+                session.execute(select(m.Brand.name, m.Brand.is_own)).all()
+            )
             for name, is_own, label, count in session.execute(stmt).all():
                 entry = table.setdefault(name, {"is_own": is_own, "counts": {}})
                 entry["counts"][label] = int(count)

@@ -1,0 +1,311 @@
+"""The ``brandpulse`` command line. Exit codes: 0 done, 1 failed, 2 bad usage or config."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from brandpulse.config import Config, ConfigError, load_config
+from storage import DatabaseError
+
+logger = logging.getLogger(__name__)
+
+app = typer.Typer(
+    help="BrandPulse: self-hosted social listening and review monitoring.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="Config file (TOML). Default: $BRANDPULSE_CONFIG, then ./brandpulse.toml.",
+        dir_okay=False,
+    ),
+]
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")]
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("httpx", "httpcore", "alembic.runtime.migration"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _echo_err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _load(config_path: Path | None) -> Config:
+    try:
+        return load_config(config_path)
+    except ConfigError as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _fail_db(exc: DatabaseError) -> typer.Exit:
+    _echo_err(f"error: {exc}")
+    return typer.Exit(EXIT_FAILED)
+
+
+def _print_cycle(report: Any, *, repo: Any) -> None:
+    from brandpulse.summary import cycle_summary
+
+    typer.echo(cycle_summary(report, repo=repo))
+
+
+@app.command()
+def run(
+    config: ConfigOption = None,
+    once: Annotated[bool, typer.Option("--once", help="Run one cycle and exit.")] = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Collect, store, analyze, alert and write the digest: once, or as a daemon."""
+    _setup_logging(verbose)
+    cfg = _load(config)
+    from brandpulse.pipeline import Pipeline
+
+    try:
+        pipeline = Pipeline(cfg)
+        if once:
+            report = pipeline.run_once()
+            _print_cycle(report, repo=pipeline.repo)
+            return
+        from brandpulse.scheduler import run_daemon
+
+        run_daemon(cfg, pipeline=pipeline)
+    except DatabaseError as exc:
+        raise _fail_db(exc) from None
+
+
+@app.command()
+def demo(
+    output: Annotated[Path, typer.Option(help="Folder for the demo database and digests.")] = Path(
+        "demo-output"
+    ),
+    verbose: VerboseOption = False,
+) -> None:
+    """Replay bundled real recordings through a local server and run one full cycle."""
+    _setup_logging(verbose)
+    from brandpulse.demo import run_demo
+
+    try:
+        report, repo, cfg = run_demo(output)
+    except DatabaseError as exc:
+        raise _fail_db(exc) from None
+    _print_cycle(report, repo=repo)
+    typer.echo(f"\nDemo config: {cfg.path}  database: {cfg.database.url}")
+    typer.echo("Run it again: nothing is stored or alerted twice.")
+
+
+class ExportFormat(StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+EXPORT_FIELDS = (
+    "id",
+    "brand",
+    "brands",
+    "source",
+    "external_id",
+    "url",
+    "author",
+    "title",
+    "text",
+    "published_at",
+    "collected_at",
+    "rating",
+    "engagement",
+    "comment_count",
+    "author_followers",
+    "language",
+    "label",
+    "score",
+    "confidence",
+    "model",
+    "topic",
+    "overridden",
+    "content_hash",
+)
+
+
+def _parse_since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        _echo_err(f"error: --since {value!r}: expected an ISO date such as 2026-11-01")
+        raise typer.Exit(EXIT_USAGE) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def mention_record(m: Any) -> dict[str, Any]:
+    """One stored mention as the export contract's flat dict."""
+    return {
+        "id": m.id,
+        "brand": m.brands[0] if m.brands else None,
+        "brands": list(m.brands),
+        "source": m.source,
+        "external_id": m.external_id,
+        "url": m.url,
+        "author": m.author,
+        "title": m.title,
+        "text": m.text,
+        "published_at": m.published_at.isoformat() if m.published_at else None,
+        "collected_at": m.collected_at.isoformat(),
+        "rating": m.rating,
+        "engagement": m.engagement,
+        "comment_count": m.comment_count,
+        "author_followers": m.author_followers,
+        "language": m.language,
+        "label": m.label,
+        "score": m.score,
+        "confidence": m.confidence,
+        "model": m.model,
+        "topic": m.topic,
+        "overridden": m.overridden,
+        "content_hash": m.content_hash,
+    }
+
+
+@app.command()
+def export(
+    config: ConfigOption = None,
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="jsonl or csv.")] = (
+        ExportFormat.jsonl
+    ),
+    since: Annotated[
+        str | None, typer.Option(help="Only mentions published on/after this ISO date.")
+    ] = None,
+    brand: Annotated[str | None, typer.Option(help="Only this brand's mentions.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File; default stdout.")
+    ] = None,
+) -> None:
+    """Export every stored mention with its analysis (JSON Lines or CSV)."""
+    cfg = _load(config)
+    from brandpulse.pipeline import open_repository
+
+    try:
+        repo = open_repository(cfg)
+    except DatabaseError as exc:
+        raise _fail_db(exc) from None
+    rows = [mention_record(m) for m in repo.mentions(since=_parse_since(since), brand=brand)]
+    handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        if fmt is ExportFormat.jsonl:
+            for row in rows:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        else:
+            writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS)
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({**row, "brands": "|".join(row["brands"])})
+    finally:
+        if output:
+            handle.close()
+
+
+@app.command()
+def classify(
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="ISO 639-1 code of every input (skip detection).")
+    ] = None,
+    backend: Annotated[
+        str | None,
+        typer.Option(help="auto, vader, multilingual or transformers (default from config)."),
+    ] = None,
+    config: ConfigOption = None,
+    batch_size: Annotated[int, typer.Option(help="Lines classified per batch.")] = 64,
+) -> None:
+    """Classify JSON Lines {"id", "text"} from stdin; one JSON line per input on stdout."""
+    from brandpulse.classify import classify_stream
+    from brandpulse.config import AnalysisConfig
+
+    analysis = AnalysisConfig()
+    if config is not None or backend is None:
+        try:
+            analysis = load_config(config).analysis
+        except ConfigError:
+            if config is not None:
+                raise
+    if backend is not None:
+        analysis = analysis.model_copy(update={"backend": backend})
+    bad = classify_stream(
+        sys.stdin, sys.stdout, sys.stderr, analysis=analysis, language=lang, batch_size=batch_size
+    )
+    if bad:
+        raise typer.Exit(EXIT_FAILED)
+
+
+@app.command()
+def sources(config: ConfigOption = None) -> None:
+    """Show each source's health: last success, items, last error, failures, silence."""
+    cfg = _load(config)
+    from brandpulse.pipeline import open_repository
+    from brandpulse.summary import health_table
+
+    try:
+        repo = open_repository(cfg)
+    except DatabaseError as exc:
+        raise _fail_db(exc) from None
+    typer.echo(health_table(repo.source_health()))
+
+
+@app.command()
+def label(
+    mention_id: Annotated[int, typer.Argument(help="Mention id (see export or the digest).")],
+    value: Annotated[
+        str | None, typer.Argument(help="negative, neutral or positive.", show_default=False)
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="Why (kept with the correction).")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Remove the correction.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Correct a mention's sentiment label; corrections win over every model."""
+    cfg = _load(config)
+    from brandpulse.pipeline import open_repository
+
+    repo = open_repository(cfg)
+    if clear:
+        removed = repo.clear_override(mention_id)
+        typer.echo("correction removed" if removed else "no correction to remove")
+        return
+    if value not in ("negative", "neutral", "positive"):
+        _echo_err("error: LABEL must be negative, neutral or positive")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        repo.set_override(mention_id, value, note=note)
+    except KeyError as exc:
+        _echo_err(f"error: {exc.args[0]}")
+        raise typer.Exit(EXIT_FAILED) from None
+    typer.echo(f"mention {mention_id} labelled {value}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except ConfigError as exc:
+        _echo_err(f"error: {exc}")
+        sys.exit(EXIT_USAGE)

@@ -1,0 +1,204 @@
+"""One listening cycle: collect → store → analyze → alert → digest.
+
+Every step commits its own work, so a crash mid-cycle loses nothing: the next run
+continues with the mentions not yet analyzed and the alerts not yet delivered.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from brandpulse.analysis import analyze_pending, make_analyzer
+from brandpulse.config import Config
+from brandpulse.sources import BrandAssigner, SourceRun, make_http, register_sources, run_source
+from digest.build import build_alert_digest, build_competitor_report
+from digest.deliver import DeliveryOutcome, send_apprise, target_key, write_files
+from digest.render import Rendered, render_alert_digest, render_competitor_report
+from digest.urgency import urgency
+from listeners.health import is_silent
+from sentiment import Analyzer
+from storage import Repository, init_db, make_engine
+from storage.models import utcnow
+
+logger = logging.getLogger(__name__)
+
+FILE_TARGET = "file"
+#: Alerts older than this are not delivered to a recipient added later (days).
+DELIVERY_LOOKBACK_DAYS = 14
+
+
+@dataclass
+class CycleReport:
+    """What one cycle did, for the CLI summary and the exit code."""
+
+    sources: list[SourceRun] = field(default_factory=list)
+    analyzed: int = 0
+    alerts_raised: int = 0
+    alerts_in_digest: int = 0
+    deliveries: list[DeliveryOutcome] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def failed_sources(self) -> list[SourceRun]:
+        return [s for s in self.sources if not s.ok]
+
+
+def open_repository(config: Config) -> Repository:
+    """Engine from config, schema migrated to the newest revision."""
+    engine = make_engine(config.database.url)
+    init_db(engine)
+    repo = Repository(engine)
+    repo.sync_brands((b.name, b.own) for b in config.brands)
+    register_sources(config, repo)
+    return repo
+
+
+class Pipeline:
+    """Runs cycles for one config. ``now`` is injectable for tests."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        repo: Repository | None = None,
+        analyzer: Analyzer | None = None,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.config = config
+        self.repo = repo or open_repository(config)
+        self._analyzer = analyzer
+        self._now = now
+
+    @property
+    def analyzer(self) -> Analyzer:
+        if self._analyzer is None:
+            self._analyzer = make_analyzer(self.config.analysis)
+        return self._analyzer
+
+    # -- steps ----------------------------------------------------------------------------
+    def collect(self, only: set[str] | None = None) -> list[SourceRun]:
+        """Run every enabled source (or those named in ``only``); failures are recorded."""
+        assigner = BrandAssigner(self.config)
+        runs = []
+        with make_http(self.config) as http:
+            for source in self.config.sources:
+                if only is not None and source.name not in only:
+                    continue
+                runs.append(
+                    run_source(
+                        source, config=self.config, repo=self.repo, http=http, assigner=assigner
+                    )
+                )
+        return runs
+
+    def analyze(self) -> int:
+        return analyze_pending(self.repo, self.analyzer, batch_size=self.config.analysis.batch_size)
+
+    def raise_alerts(self) -> int:
+        """Create an alert for each new mention that matches the alert rules."""
+        now = self._now()
+        since = now - timedelta(hours=self.config.alerts.max_age_hours)
+        candidates = self.repo.alert_candidates(
+            brands=self.config.alert_brands, labels=self.config.alerts.labels, since=since
+        )
+        alert_brands = self.config.alert_brands
+        seen_hashes: set[str] = set()
+        rows = []
+        for mention in sorted(candidates, key=lambda m: m.published_at or m.collected_at):
+            if mention.content_hash in seen_hashes:
+                continue  # the same story cross-posted: alert once
+            seen_hashes.add(mention.content_hash)
+            brand = next(b for b in mention.brands if b in alert_brands)
+            rows.append((mention.id, brand, urgency(mention, now=now)))
+        return self.repo.insert_alerts(rows)
+
+    def silent_sources(self) -> list[str]:
+        now = self._now()
+        return [h.name for h in self.repo.source_health() if is_silent(h, now)]
+
+    def deliver(self) -> tuple[int, list[DeliveryOutcome], list[Path]]:
+        """Write the alert digest to files and send it to every recipient that has
+        undelivered alerts. Returns (alerts in the file digest, outcomes, files)."""
+        now = self._now()
+        since = now - timedelta(days=DELIVERY_LOOKBACK_DAYS)
+        digest_cfg = self.config.digest
+        health = self.repo.source_health()
+        silent = self.silent_sources()
+        period_start = now - timedelta(days=digest_cfg.period_days)
+        thank_you = [
+            m
+            for m in self.repo.mentions(
+                since=period_start,
+                label="positive",
+                order="score",
+                limit=digest_cfg.thank_you_count * 4,
+            )
+            if any(b in self.config.alert_brands for b in m.brands)
+        ][: digest_cfg.thank_you_count]
+
+        def document_for(target: str) -> tuple[list[int], Rendered]:
+            pending = self.repo.pending_alerts(target, since=since)
+            digest = build_alert_digest(
+                title=digest_cfg.title,
+                alerts=pending,
+                thank_you=thank_you,
+                health=health,
+                silent=silent,
+                now=now,
+            )
+            return [a.alert_id for a in pending], render_alert_digest(digest)
+
+        file_ids, file_doc = document_for(FILE_TARGET)
+        files = write_files(file_doc, output_dir=digest_cfg.output_dir, stem="digest", now=now)
+        self.repo.record_deliveries(file_ids, FILE_TARGET, ok=True)
+        outcomes = []
+        for url in digest_cfg.recipients:
+            key = target_key(url)
+            ids, doc = document_for(key)
+            if not ids:
+                continue
+            if digest_cfg.dry_run:
+                logger.info("dry run: would send %d alert(s) to %s", len(ids), key)
+                outcomes.append(DeliveryOutcome(key, True, "dry run: not sent"))
+                continue
+            outcome = send_apprise(doc, url)
+            self.repo.record_deliveries(ids, key, ok=outcome.ok, error=outcome.error)
+            if not outcome.ok:
+                logger.error("delivery to %s failed, will retry next cycle: %s", key, outcome.error)
+            outcomes.append(outcome)
+        return len(file_ids), outcomes, files
+
+    def write_competitor_report(
+        self, themes: dict[str, list[tuple[str, int]]] | None = None
+    ) -> list[Path]:
+        now = self._now()
+        period_start = now - timedelta(days=self.config.digest.period_days)
+        report = build_competitor_report(
+            title=f"{self.config.digest.title}: competitor summary",
+            counts=self.repo.brand_counts(since=period_start),
+            period_start=period_start,
+            now=now,
+            themes=themes,
+            health=self.repo.source_health(),
+            silent=self.silent_sources(),
+        )
+        return write_files(
+            render_competitor_report(report),
+            output_dir=self.config.digest.output_dir,
+            stem="competitors",
+            now=now,
+        )
+
+    # -- the whole cycle ----------------------------------------------------------------------
+    def run_once(self) -> CycleReport:
+        report = CycleReport()
+        report.sources = self.collect()
+        report.analyzed = self.analyze()
+        report.alerts_raised = self.raise_alerts()
+        report.alerts_in_digest, report.deliveries, files = self.deliver()
+        report.files = files + self.write_competitor_report()
+        return report

@@ -1,0 +1,237 @@
+"""Build digest and report data (plain dataclasses) from stored records; no I/O here."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from storage.records import AlertItem, BrandCounts, SourceHealth, StoredMention
+
+SNIPPET_CHARS = 280
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
+
+LANGUAGE_NAMES = {
+    "ar": "Arabic",
+    "bg": "Bulgarian",
+    "de": "German",
+    "en": "English",
+    "es": "Spanish",
+    "fr": "French",
+    "hi": "Hindi",
+    "it": "Italian",
+    "ja": "Japanese",
+    "nl": "Dutch",
+    "pl": "Polish",
+    "pt": "Portuguese",
+    "ru": "Russian",
+    "tr": "Turkish",
+    "uk": "Ukrainian",
+    "zh": "Chinese",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyStep:
+    """One HEARD step: its name and what to do."""
+
+    step: str
+    advice: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    """A negative mention as shown in the alert digest."""
+
+    alert_id: int
+    brand: str
+    urgency: float
+    mention: StoredMention
+    snippet: str
+    age: str
+    reply_outline: tuple[ReplyStep, ...]
+    duplicates: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ThankYouView:
+    mention: StoredMention
+    snippet: str
+    age: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertDigest:
+    """The alert digest: what needs a reply now, who to thank, which sources are silent."""
+
+    title: str
+    generated_at: datetime
+    alerts: tuple[AlertView, ...]
+    thank_you: tuple[ThankYouView, ...]
+    source_warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BrandRow:
+    brand: str
+    is_own: bool
+    mentions: int
+    share_of_voice: float  # in [0, 1]
+    positive: int
+    neutral: int
+    negative: int
+    unanalyzed: int
+    net_sentiment: float  # in [-1, 1]
+
+
+@dataclass(frozen=True, slots=True)
+class CompetitorReport:
+    """Share of voice and sentiment per brand over a period, with negative themes."""
+
+    title: str
+    generated_at: datetime
+    period_start: datetime
+    rows: tuple[BrandRow, ...]
+    themes: Mapping[str, Sequence[tuple[str, int]]] = field(default_factory=dict)
+    source_warnings: tuple[str, ...] = ()
+
+
+def snippet(mention: StoredMention, *, limit: int = SNIPPET_CHARS) -> str:
+    """Title and text joined, cut at a word boundary to at most ``limit`` characters."""
+    body = (
+        mention.text
+        if mention.title and mention.text.startswith(mention.title)
+        else (
+            f"{mention.title}: {mention.text}"
+            if mention.title and mention.title != mention.text
+            else mention.text
+        )
+    )
+    body = " ".join(body.split())
+    if len(body) <= limit:
+        return body
+    cut = body[:limit].rsplit(" ", 1)[0]
+    return cut + " …"
+
+
+def human_age(when: datetime | None, now: datetime) -> str:
+    """'5 min', '3 h', '2 days' since ``when``; 'unknown' when undated."""
+    if when is None:
+        return "unknown"
+    seconds = max(0.0, (now - when).total_seconds())
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min"
+    if seconds < 48 * 3600:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 86400)} days"
+
+
+def reply_outline(mention: StoredMention) -> tuple[ReplyStep, ...]:
+    """A HEARD reply outline (Hear, Empathize, Apologize, Resolve, Diagnose)."""
+    who = mention.author or "the author"
+    first = _SENTENCE_END.split(" ".join(mention.text.split()), maxsplit=1)[0][:160]
+    theme = mention.topic or "this problem"
+    language = LANGUAGE_NAMES.get(mention.language or "", mention.language or "")
+    lang_note = f" Reply in {language}." if language and mention.language != "en" else ""
+    rating_note = f" They rated you {mention.rating:g}/5." if mention.rating is not None else ""
+    return (
+        ReplyStep(
+            "Hear",
+            f"Read {who}'s whole post on {mention.source} and restate the "
+            f"issue in your own words: \u201c{first}\u201d.{rating_note}",
+        ),
+        ReplyStep("Empathize", f"Acknowledge how frustrating {theme} is for them, by name."),
+        ReplyStep("Apologize", "Apologize sincerely for the experience, without excuses or blame."),
+        ReplyStep(
+            "Resolve",
+            "Offer a concrete fix or a direct line (DM, ticket number, "
+            f"named person) and say when they will hear back.{lang_note}",
+        ),
+        ReplyStep(
+            "Diagnose",
+            f"Log the cause ({theme}) for the product/support team so it "
+            "does not happen again; follow up publicly once fixed.",
+        ),
+    )
+
+
+def build_alert_digest(
+    *,
+    title: str,
+    alerts: Sequence[AlertItem],
+    thank_you: Sequence[StoredMention],
+    health: Sequence[SourceHealth],
+    silent: Sequence[str],
+    now: datetime,
+) -> AlertDigest:
+    """Assemble the alert digest (alerts already ranked most urgent first)."""
+    views = tuple(
+        AlertView(
+            alert_id=a.alert_id,
+            brand=a.brand,
+            urgency=a.urgency,
+            mention=a.mention,
+            snippet=snippet(a.mention),
+            age=human_age(a.mention.published_at or a.mention.collected_at, now),
+            reply_outline=reply_outline(a.mention),
+            duplicates=a.duplicates,
+        )
+        for a in alerts
+    )
+    thanks = tuple(
+        ThankYouView(m, snippet(m, limit=200), human_age(m.published_at or m.collected_at, now))
+        for m in thank_you
+    )
+    return AlertDigest(title, now, views, thanks, source_warnings(health, silent))
+
+
+def source_warnings(health: Sequence[SourceHealth], silent: Sequence[str]) -> tuple[str, ...]:
+    """One line per source that is failing, disabled or silent for too long."""
+    lines = []
+    silent_set = set(silent)
+    for h in health:
+        if not h.enabled:
+            lines.append(f"{h.name}: disabled — {h.disabled_reason or 'no reason recorded'}")
+        elif h.consecutive_failures:
+            lines.append(
+                f"{h.name}: failing ({h.consecutive_failures} run(s) in a row) — "
+                f"{(h.last_error or '').splitlines()[0][:300]}"
+            )
+        elif h.name in silent_set:
+            lines.append(
+                f"{h.name}: no successful run for longer than expected — no data is "
+                "not the same as no complaints"
+            )
+    return tuple(lines)
+
+
+def build_competitor_report(
+    *,
+    title: str,
+    counts: Sequence[BrandCounts],
+    period_start: datetime,
+    now: datetime,
+    themes: Mapping[str, Sequence[tuple[str, int]]] | None = None,
+    health: Sequence[SourceHealth] = (),
+    silent: Sequence[str] = (),
+) -> CompetitorReport:
+    """Share of voice = a brand's mentions / all brands' mentions in the period."""
+    total = sum(c.mentions for c in counts)
+    rows = tuple(
+        BrandRow(
+            brand=c.brand,
+            is_own=c.is_own,
+            mentions=c.mentions,
+            share_of_voice=(c.mentions / total) if total else 0.0,
+            positive=c.positive,
+            neutral=c.neutral,
+            negative=c.negative,
+            unanalyzed=c.unanalyzed,
+            net_sentiment=c.net_sentiment,
+        )
+        for c in counts
+    )
+    return CompetitorReport(
+        title, now, period_start, rows, dict(themes or {}), source_warnings(health, silent)
+    )

@@ -1,0 +1,57 @@
+"""Render digests with jinja2: HTML templates autoescaped (scraped text is never trusted)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from digest.build import AlertDigest, CompetitorReport
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A document in both formats, with a subject line."""
+
+    subject: str
+    html: str
+    text: str
+
+
+def _autoescape(template_name: str | None) -> bool:
+    # select_autoescape() would not match "*.html.j2": decide by the inner extension.
+    return template_name is not None and template_name.endswith((".html.j2", ".html"))
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The shared jinja2 environment (templates in ``digest/templates``)."""
+    return Environment(
+        loader=PackageLoader("digest", "templates"),
+        autoescape=_autoescape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_alert_digest(digest: AlertDigest) -> Rendered:
+    env = environment()
+    count = len(digest.alerts)
+    subject = f"{digest.title}: {count} negative mention{'' if count == 1 else 's'} to answer"
+    return Rendered(
+        subject,
+        env.get_template("alert_digest.html.j2").render(digest=digest),
+        env.get_template("alert_digest.txt.j2").render(digest=digest),
+    )
+
+
+def render_competitor_report(report: CompetitorReport) -> Rendered:
+    env = environment()
+    return Rendered(
+        report.title,
+        env.get_template("competitors.html.j2").render(report=report),
+        env.get_template("competitors.txt.j2").render(report=report),
+    )

@@ -24,6 +24,7 @@ from listeners.http import HttpClient
 #: config ``type`` → "module:Class". Imported lazily so unused sources cost nothing.
 LISTENER_TYPES: dict[str, str] = {
     "feed": "listeners.feeds:FeedListener",
+    "reddit": "listeners.reddit:RedditListener",
 }
 
 

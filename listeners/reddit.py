@@ -1,0 +1,339 @@
+"""Reddit through PRAW: new submissions and comments of watched subreddits, plus a
+site-wide search per brand.
+
+PRAW (and prawcore under it) does the transport: read-only OAuth with the app's client
+id and secret, Reddit's ``X-Ratelimit-*`` headers (prawcore waits before the next call
+when the budget is spent) and retries of 5xx and connection errors. This module asks
+PRAW for raw listing JSON with :meth:`praw.Reddit.request` and maps it to mentions
+itself; it never uses streams (they do not return) and PRAW objects are never shared
+between threads (one ``praw.Reddit`` per listener instance).
+
+Incremental fetching, per stream (``new``, ``comments``, one ``search`` per brand):
+
+* first run: the newest page only (no deep backfill; listings stop near 1,000 items);
+* later runs: ``before=<newest fullname stored in the cursor>``, page after page
+  towards the present (up to ``max_pages``), so nothing between runs is skipped;
+* if that anchor item was deleted Reddit answers an empty page forever, so an empty
+  ``before`` page is followed by one plain page filtered to items created after the
+  anchor (PRAW's stream generator does the same).
+
+Repeats are harmless: storage drops them by ``(source, external_id)``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import praw
+import prawcore
+from pydantic import Field, SecretStr
+
+from listeners.base import Batch, BrandQuery, ListenerSettings, call_with_backoff
+from listeners.errors import (
+    AccessDenied,
+    ListenerError,
+    MalformedResponse,
+    NotFound,
+    RateLimited,
+    SourceDisabled,
+    SourceUnavailable,
+    UpstreamError,
+)
+from listeners.http import HttpClient, parse_retry_after
+from storage.records import Mention
+
+logger = logging.getLogger(__name__)
+
+#: Where links in stored mentions point (not the configurable API host).
+REDDIT_WEB_URL = "https://www.reddit.com"
+DEFAULT_USER_AGENT = "python:brandpulse:v0.1 (self-hosted social listening)"
+ENV_HINT = "set REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET (a Reddit 'script' app's id and secret)"
+
+
+class RedditSettings(ListenerSettings):
+    """Config keys of a ``type = "reddit"`` source."""
+
+    client_id: str = Field(default="", description="Reddit app client id (${REDDIT_CLIENT_ID}).")
+    client_secret: SecretStr = Field(
+        default=SecretStr(""), description="Reddit app secret (${REDDIT_CLIENT_SECRET})."
+    )
+    user_agent: str = Field(
+        default=DEFAULT_USER_AGENT,
+        description="User-Agent Reddit sees; its rules ask for a unique, descriptive one.",
+    )
+    subreddits: tuple[str, ...] = Field(
+        default=(), description="Subreddits to watch (names without r/); empty: none."
+    )
+    submissions: bool = Field(default=True, description="Watch new submissions.")
+    comments: bool = Field(default=True, description="Watch new comments.")
+    search: bool = Field(
+        default=True, description="Search all of Reddit for each brand's terms (newest first)."
+    )
+    search_subreddit: str = Field(
+        default="all", description="Subreddit searched ('all' means site-wide)."
+    )
+    limit: int = Field(default=100, ge=1, le=100, description="Items per request (max 100).")
+    max_pages: int = Field(
+        default=5, ge=1, le=10, description="Most pages per stream in one fetch."
+    )
+    oauth_url: str = Field(
+        default="https://oauth.reddit.com", description="API base URL (tests: a local server)."
+    )
+    reddit_url: str = Field(
+        default="https://www.reddit.com", description="Base URL of the token endpoint."
+    )
+    timeout_s: int = Field(default=16, ge=1, description="Request timeout in seconds.")
+
+
+def _utc(value: Any) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(float(value), tz=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _submission(source: str, data: Mapping[str, Any]) -> Mention:
+    permalink = str(data.get("permalink") or "")
+    return Mention(
+        source=source,
+        external_id=str(data["name"]),
+        url=REDDIT_WEB_URL + permalink if permalink.startswith("/") else permalink,
+        title=str(data.get("title") or ""),
+        text=str(data.get("selftext") or ""),
+        author=str(data.get("author") or ""),
+        published_at=_utc(data.get("created_utc")),
+        engagement=_int(data.get("score")),
+        comment_count=_int(data.get("num_comments")),
+        extra={
+            "kind": "submission",
+            "subreddit": data.get("subreddit"),
+            "link_url": data.get("url"),
+            "over_18": data.get("over_18"),
+        },
+    )
+
+
+def _comment(source: str, data: Mapping[str, Any]) -> Mention:
+    permalink = str(data.get("permalink") or "")
+    if permalink.startswith("/"):
+        url = REDDIT_WEB_URL + permalink
+    elif data.get("link_permalink"):
+        url = str(data["link_permalink"]).rstrip("/") + f"/{data['id']}/"
+    else:
+        link = str(data.get("link_id") or "")[3:]
+        url = f"{REDDIT_WEB_URL}/r/{data.get('subreddit')}/comments/{link}/_/{data.get('id')}/"
+    return Mention(
+        source=source,
+        external_id=str(data["name"]),
+        url=url,
+        title=str(data.get("link_title") or ""),
+        text=str(data.get("body") or ""),
+        author=str(data.get("author") or ""),
+        published_at=_utc(data.get("created_utc")),
+        engagement=_int(data.get("score")),
+        extra={
+            "kind": "comment",
+            "subreddit": data.get("subreddit"),
+            "link_id": data.get("link_id"),
+            "parent_id": data.get("parent_id"),
+        },
+    )
+
+
+def listing_children(payload: Any, *, source: str) -> list[Mapping[str, Any]]:
+    """The ``data`` of each child of a Reddit Listing; MalformedResponse otherwise."""
+    try:
+        children = payload["data"]["children"]
+        items = [child["data"] for child in children if child.get("kind") in ("t1", "t3")]
+        for item in items:
+            _ = item["name"], item["created_utc"]
+    except (KeyError, TypeError) as exc:
+        raise MalformedResponse(
+            source, f"not a Reddit listing: {exc!r}", hint="the API changed or a proxy answered"
+        ) from exc
+    return items
+
+
+def to_mention(source: str, data: Mapping[str, Any]) -> Mention:
+    """A submission (``t3_``) or comment (``t1_``) as a mention."""
+    return (
+        _comment(source, data) if str(data["name"]).startswith("t1_") else _submission(source, data)
+    )
+
+
+def translate_error(exc: Exception, *, source: str) -> ListenerError:
+    """The one place prawcore/PRAW exceptions become :mod:`listeners.errors` ones."""
+    if isinstance(exc, prawcore.TooManyRequests):
+        retry_after = parse_retry_after(exc.retry_after)
+        return RateLimited(
+            source,
+            "HTTP 429 Too Many Requests from Reddit",
+            hint="free tier: 100 queries/minute per client id; poll less often",
+            retry_after=retry_after,
+        )
+    if isinstance(exc, prawcore.ServerError):
+        return UpstreamError(
+            source, f"Reddit answered HTTP {exc.response.status_code}", hint="Reddit is failing"
+        )
+    if isinstance(exc, prawcore.OAuthException | prawcore.InvalidToken | prawcore.Forbidden):
+        return AccessDenied(
+            source,
+            f"Reddit refused access: {exc}",
+            hint="check the client id/secret and that the app's API access is approved",
+        )
+    if isinstance(exc, prawcore.ResponseException) and exc.response.status_code == 401:
+        return AccessDenied(source, "Reddit answered HTTP 401", hint=ENV_HINT)
+    if isinstance(exc, prawcore.NotFound | prawcore.Redirect):
+        return NotFound(
+            source, f"Reddit has no such listing: {exc}", hint="check the subreddit names"
+        )
+    if isinstance(exc, prawcore.BadJSON):
+        return MalformedResponse(source, "Reddit sent invalid JSON", hint="retry later")
+    if isinstance(exc, prawcore.RequestException):
+        return SourceUnavailable(
+            source, f"cannot reach Reddit: {exc}", hint="check oauth_url/reddit_url and network"
+        )
+    return ListenerError(source, f"Reddit request failed: {exc.__class__.__name__}: {exc}")
+
+
+class RedditListener:
+    """Polls watched subreddits and brand searches on Reddit (see the module docstring).
+
+    Cursor: ``{"streams": {key: {"newest": fullname, "newest_utc": seconds}}}`` with one
+    key per stream (``new:<subs>``, ``comments:<subs>``, ``search:<brand>``).
+    """
+
+    kind: ClassVar[str] = "reddit"
+    Settings = RedditSettings
+
+    def __init__(
+        self,
+        settings: RedditSettings,
+        *,
+        name: str,
+        http: HttpClient,
+        queries: Sequence[BrandQuery] = (),
+    ) -> None:
+        self.settings = settings
+        self.name = name
+        self.queries = tuple(queries)
+        self._backoff = http.backoff
+        self._reddit: praw.Reddit | None = None
+
+    # -- transport ---------------------------------------------------------------------
+    def _client(self) -> praw.Reddit:
+        if self._reddit is None:
+            secret = self.settings.client_secret.get_secret_value()
+            if not self.settings.client_id or not secret:
+                raise SourceDisabled(self.name, "no Reddit credentials", hint=ENV_HINT)
+            self._reddit = praw.Reddit(
+                client_id=self.settings.client_id,
+                client_secret=secret,
+                user_agent=self.settings.user_agent,
+                oauth_url=self.settings.oauth_url.rstrip("/"),
+                reddit_url=self.settings.reddit_url.rstrip("/"),
+                timeout=self.settings.timeout_s,
+                check_for_updates=False,
+                check_for_async=False,
+            )
+            self._reddit.read_only = True
+        return self._reddit
+
+    def _get(self, path: str, params: Mapping[str, str | int]) -> list[Mapping[str, Any]]:
+        reddit = self._client()
+
+        def once() -> Any:
+            try:
+                return reddit.request(method="GET", path=path, params=dict(params))
+            except (prawcore.PrawcoreException, praw.exceptions.PRAWException) as exc:
+                raise translate_error(exc, source=self.name) from exc
+            except (KeyError, TypeError, ValueError) as exc:  # e.g. a token reply without fields
+                raise MalformedResponse(
+                    self.name, f"unexpected reply from Reddit: {exc!r}", hint="check oauth_url"
+                ) from exc
+
+        payload = call_with_backoff(once, backoff=self._backoff)
+        return listing_children(payload, source=self.name)
+
+    # -- streams -----------------------------------------------------------------------
+    def _streams(self) -> list[tuple[str, str, dict[str, str | int]]]:
+        """``(cursor key, API path, extra params)`` for every stream to poll."""
+        streams: list[tuple[str, str, dict[str, str | int]]] = []
+        subs = "+".join(s.removeprefix("r/") for s in self.settings.subreddits)
+        if subs and self.settings.submissions:
+            streams.append((f"new:{subs}", f"r/{subs}/new", {}))
+        if subs and self.settings.comments:
+            streams.append((f"comments:{subs}", f"r/{subs}/comments/", {}))
+        if self.settings.search:
+            for query in self.queries:
+                q = search_query(query.terms)
+                if q:
+                    streams.append(
+                        (
+                            f"search:{query.brand}",
+                            f"r/{self.settings.search_subreddit}/search/",
+                            {"q": q, "sort": "new", "restrict_sr": "false", "type": "link"},
+                        )
+                    )
+        return streams
+
+    def _poll(
+        self, path: str, params: Mapping[str, str | int], state: Mapping[str, Any] | None
+    ) -> tuple[list[Mapping[str, Any]], dict[str, Any] | None]:
+        """New items of one stream since ``state`` and the stream's next state."""
+        limit = self.settings.limit
+        anchor = state.get("newest") if state else None
+        items: list[Mapping[str, Any]] = []
+        if anchor:
+            before = str(anchor)
+            for _ in range(self.settings.max_pages):
+                page = self._get(path, {**params, "limit": limit, "before": before})
+                items.extend(page)
+                if len(page) < limit:
+                    break
+                before = str(page[0]["name"])
+            if not items:  # nothing new, or the anchor was deleted: check one plain page
+                after_utc = float(state.get("newest_utc") or 0) if state else 0.0
+                page = self._get(path, {**params, "limit": limit})
+                items = [i for i in page if float(i["created_utc"]) > after_utc]
+        else:
+            items = self._get(path, {**params, "limit": limit})
+        if not items:
+            return [], dict(state) if state else None
+        newest = max(items, key=lambda i: (float(i["created_utc"]), str(i["name"])))
+        return items, {"newest": newest["name"], "newest_utc": float(newest["created_utc"])}
+
+    def fetch(self, cursor: Mapping[str, Any] | None) -> Batch:
+        """Poll every stream once. Raises a ListenerError (cursor unchanged) on failure."""
+        self._client()
+        old = dict((cursor or {}).get("streams") or {})
+        new_streams: dict[str, Any] = {}
+        mentions: dict[str, Mention] = {}
+        item_count = 0
+        for key, path, params in self._streams():
+            items, state = self._poll(path, params, old.get(key))
+            item_count += len(items)
+            for item in items:
+                mention = to_mention(self.name, item)
+                mentions.setdefault(mention.external_id, mention)
+            if state is not None:
+                new_streams[key] = state
+            logger.debug("%s: %s gave %d items", self.name, key, len(items))
+        return Batch(
+            mentions=list(mentions.values()),
+            cursor={"streams": new_streams},
+            item_count=item_count,
+        )
+
+
+def search_query(terms: Sequence[str]) -> str:
+    """Reddit search syntax for any of ``terms``: ``"a b" OR c``."""
+    parts = [f'"{t}"' if " " in t.strip() else t.strip() for t in terms if t.strip()]
+    return " OR ".join(parts)

@@ -25,6 +25,7 @@ from listeners.http import HttpClient
 LISTENER_TYPES: dict[str, str] = {
     "feed": "listeners.feeds:FeedListener",
     "reddit": "listeners.reddit:RedditListener",
+    "mastodon": "listeners.mastodon:MastodonListener",
 }
 
 

@@ -26,6 +26,7 @@ LISTENER_TYPES: dict[str, str] = {
     "feed": "listeners.feeds:FeedListener",
     "reddit": "listeners.reddit:RedditListener",
     "mastodon": "listeners.mastodon:MastodonListener",
+    "hackernews": "listeners.hackernews:HackerNewsListener",
 }
 
 

@@ -27,6 +27,7 @@ LISTENER_TYPES: dict[str, str] = {
     "reddit": "listeners.reddit:RedditListener",
     "mastodon": "listeners.mastodon:MastodonListener",
     "hackernews": "listeners.hackernews:HackerNewsListener",
+    "appstore": "listeners.appstore:AppStoreListener",
 }
 
 

@@ -82,18 +82,21 @@ def run(
     _setup_logging(verbose)
     cfg = _load(config)
     from brandpulse.pipeline import Pipeline
+    from brandpulse.scheduler import AlreadyRunning, lock_path, run_daemon, single_instance
 
     try:
         pipeline = Pipeline(cfg)
         if once:
-            report = pipeline.run_once()
+            with single_instance(lock_path(cfg)):
+                report = pipeline.run_once()
             _print_cycle(report, repo=pipeline.repo)
             return
-        from brandpulse.scheduler import run_daemon
-
         run_daemon(cfg, pipeline=pipeline)
     except DatabaseError as exc:
         raise _fail_db(exc) from None
+    except AlreadyRunning as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(EXIT_FAILED) from None
 
 
 @app.command()

@@ -143,6 +143,12 @@ class DigestConfig(_Model):
     thank_you_count: int = Field(default=5, ge=0, description="Positive posts to thank.")
     title: str = Field(default="BrandPulse digest", description="Subject line prefix.")
 
+    @field_validator("recipients")
+    @classmethod
+    def _drop_blank(cls, urls: list[str]) -> list[str]:
+        # "${ALERT_URL:-}" with the variable unset means "no recipient", not an error.
+        return [u.strip() for u in urls if u.strip()]
+
 
 class HttpConfig(_Model):
     user_agent: str | None = Field(default=None, description="User-Agent for every request.")

@@ -101,10 +101,14 @@ def _now() -> Any:
     return datetime.now(UTC)
 
 
+def lock_path(config: Config) -> Path:
+    """The lock shared by the daemon and ``run --once`` (in the digest output folder)."""
+    return Path(config.digest.output_dir) / ".brandpulse.lock"
+
+
 def run_daemon(config: Config, *, pipeline: Pipeline) -> None:
     """Run until SIGINT/SIGTERM. Raises :class:`AlreadyRunning` if a daemon is active."""
-    lock = Path(config.digest.output_dir) / ".brandpulse.lock"
-    with single_instance(lock):
+    with single_instance(lock_path(config)):
         scheduler = build_scheduler(config, pipeline)
 
         def stop(signum: int, _frame: Any) -> None:

@@ -85,14 +85,20 @@ def parse_feed(body: bytes, *, source: str, url: str) -> tuple[list[Mention], li
         return parse_json_feed(body, source=source, url=url), []
     parsed = feedparser.parse(body)
     warnings: list[str] = []
+    problem = (
+        f"{parsed.bozo_exception.__class__.__name__}: {parsed.bozo_exception}"
+        if parsed.bozo
+        else "no RSS/Atom root element"
+    )
+    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
+        # A valid but empty feed has a version and no error; anything else is not a feed
+        # (a login page, an error page, a truncated download, HTML that replaced it).
+        raise MalformedResponse(
+            source,
+            f"{url} is not a readable RSS/Atom/JSON feed ({problem})",
+            hint="check the URL points at the feed itself, not a web page",
+        )
     if parsed.bozo:
-        problem = f"{parsed.bozo_exception.__class__.__name__}: {parsed.bozo_exception}"
-        if not parsed.entries:
-            raise MalformedResponse(
-                source,
-                f"{url} is not a readable RSS/Atom/JSON feed ({problem})",
-                hint="check the URL points at the feed itself, not a web page",
-            )
         warnings.append(f"{url}: feed has errors but was read ({problem})")
     mentions = [m for e in parsed.entries if (m := _entry_to_mention(e, source)) is not None]
     return mentions, warnings

@@ -1,0 +1,44 @@
+# BrandPulse: `make demo` and `make test` work on a fresh clone (network: package registries only).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DEPS   := pyproject.toml
+
+.PHONY: demo test lint unit venv dev-venv bench clean
+
+## venv: the runtime environment (.venv) with the brandpulse CLI
+venv: $(VENV)/.runtime-installed
+$(VENV)/.runtime-installed: $(DEPS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+## dev-venv: runtime + test tools + the optional transformers backend (CPU torch)
+dev-venv: $(VENV)/.dev-installed
+$(VENV)/.dev-installed: $(VENV)/.runtime-installed $(DEPS)
+	$(BIN)/python -m pip install --quiet -e '.[dev,transformers]'
+	touch $@
+
+## demo: replay bundled real recordings through a local server and run one full cycle
+demo: venv
+	$(BIN)/brandpulse demo --output demo-output
+
+## test: lint, type-check, layer contracts and the test suite (offline)
+test: dev-venv lint unit
+
+lint: dev-venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check brandpulse digest storage
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+unit: dev-venv
+	$(BIN)/python -m pytest -q
+
+## bench: the benchmarks named by the issues
+bench: dev-venv
+	$(BIN)/python benchmarks/bench_sentiment.py
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,150 @@
+"""The command-line contracts: demo, export, classify, sources, label, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from brandpulse.cli import EXPORT_FIELDS, app
+
+runner = CliRunner()
+CONTRACT_FIELDS = {
+    "id",
+    "brand",
+    "source",
+    "external_id",
+    "url",
+    "author",
+    "title",
+    "text",
+    "published_at",
+    "collected_at",
+    "rating",
+    "language",
+    "label",
+    "score",
+    "model",
+}
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    result = runner.invoke(app, ["demo", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Slack (you)" in result.output and "Alerts:" in result.output
+    return out
+
+
+def demo_config(demo_dir: Path) -> Path:
+    """A config pointing at the demo database (sources: none, so nothing is fetched)."""
+    path = demo_dir / "export.toml"
+    path.write_text(
+        f'[database]\nurl = "sqlite:///{demo_dir / "brandpulse.db"}"\n'
+        '[[brands]]\nname = "Slack"\nown = true\n'
+        '[[brands]]\nname = "Microsoft Teams"\n[[brands]]\nname = "Discord"\n'
+        '[[brands]]\nname = "Gmail"\n'
+    )
+    return path
+
+
+def test_demo_writes_digests_and_second_run_adds_nothing(demo_dir: Path) -> None:
+    digests = demo_dir / "digests"
+    for name in ("digest.html", "digest.txt", "competitors.html", "competitors.txt"):
+        assert (digests / name).stat().st_size > 200, name
+    first_text = (digests / "digest.txt").read_text()
+    assert "NEEDS A PUBLIC REPLY" in first_text and "Slack has a Snap problem" in first_text
+    before = export_rows(demo_dir)
+    again = runner.invoke(app, ["demo", "--output", str(demo_dir)])
+    assert again.exit_code == 0, again.output
+    assert "Alerts: 0 raised this run, 0 in this digest" in again.output
+    assert len(export_rows(demo_dir)) == len(before)
+    assert "No new negative mentions" in (digests / "digest.txt").read_text()
+
+
+def export_rows(demo_dir: Path) -> list[dict]:
+    result = runner.invoke(
+        app, ["export", "--format", "jsonl", "--config", str(demo_config(demo_dir))]
+    )
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.output.splitlines() if line.strip()]
+
+
+def test_export_jsonl_and_csv_follow_the_contract(demo_dir: Path) -> None:
+    rows = export_rows(demo_dir)
+    assert len(rows) >= 15
+    for row in rows:
+        assert row.keys() >= CONTRACT_FIELDS
+        assert row["label"] in ("negative", "neutral", "positive")
+        assert -1.0 <= row["score"] <= 1.0 and row["model"]
+    assert len({(r["source"], r["external_id"]) for r in rows}) == len(rows)
+    result = runner.invoke(
+        app, ["export", "--format", "csv", "--config", str(demo_config(demo_dir))]
+    )
+    assert result.exit_code == 0
+    parsed = list(csv.DictReader(io.StringIO(result.output)))
+    assert len(parsed) == len(rows) and list(parsed[0].keys()) == list(EXPORT_FIELDS)
+
+
+def test_label_correction_wins_and_exports(demo_dir: Path) -> None:
+    config = str(demo_config(demo_dir))
+    row = export_rows(demo_dir)[0]
+    flipped = "negative" if row["label"] != "negative" else "positive"
+    result = runner.invoke(app, ["label", str(row["id"]), flipped, "--config", config])
+    assert result.exit_code == 0, result.output
+    after = {r["id"]: r for r in export_rows(demo_dir)}[row["id"]]
+    assert (after["label"], after["model"], after["overridden"]) == (flipped, "human", True)
+    assert (
+        runner.invoke(app, ["label", str(row["id"]), "--clear", "--config", config]).exit_code == 0
+    )
+    assert {r["id"]: r for r in export_rows(demo_dir)}[row["id"]]["label"] == row["label"]
+    bad = runner.invoke(app, ["label", str(row["id"]), "meh", "--config", config])
+    assert bad.exit_code == 2
+
+
+def test_sources_shows_health(demo_dir: Path, tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(
+        demo_config(demo_dir).read_text()
+        + '[[sources]]\nname = "google-alerts-slack"\ntype = "feed"\nurl = "http://x"\n'
+    )
+    result = runner.invoke(app, ["sources", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    line = next(ln for ln in result.output.splitlines() if ln.startswith("google-alerts-slack"))
+    assert " ok " in line and " 16" in line
+
+
+def test_classify_contract_and_bad_lines() -> None:
+    lines = "\n".join(
+        [
+            json.dumps({"id": 1, "text": "I love this, thank you!"}),
+            "{not json",
+            json.dumps({"id": "b", "text": "This is the worst service ever. Awful."}),
+            json.dumps({"text": "no id"}),
+            json.dumps({"id": 3, "text": "The meeting is at 3 pm."}),
+        ]
+    )
+    result = runner.invoke(app, ["classify", "--backend", "vader", "--lang", "en"], input=lines)
+    assert result.exit_code == 1
+    out = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [o["id"] for o in out] == [1, "b", 3]
+    assert [o["label"] for o in out] == ["positive", "negative", "neutral"]
+    for o in out:
+        assert set(o) == {"id", "label", "score", "confidence", "language", "model"}
+        assert -1 <= o["score"] <= 1 and 0 <= o["confidence"] <= 1 and o["language"] == "en"
+        assert (o["score"] < 0) == (o["label"] == "negative")
+    assert "line 2: not valid JSON" in result.stderr
+    assert 'line 4: missing "id"' in result.stderr
+
+
+def test_invalid_config_exits_2_naming_the_key(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[brands]]\nname = "A"\n[[sources]]\nname = "x"\ntype = "feed"\n')
+    result = runner.invoke(app, ["run", "--once", "--config", str(bad)])
+    assert result.exit_code == 2
+    assert "sources[0] (name='x').url: Field required" in result.stderr

@@ -1,0 +1,148 @@
+"""Digest building and rendering: ranking, HEARD outlines, escaping of scraped text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from digest.build import build_alert_digest, build_competitor_report, reply_outline, snippet
+from digest.deliver import target_key, write_files
+from digest.render import render_alert_digest, render_competitor_report
+from digest.urgency import urgency
+from storage.records import AlertItem, BrandCounts, SourceHealth, StoredMention
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+def stored(**overrides: object) -> StoredMention:
+    values: dict[str, object] = dict(
+        id=7,
+        source="reddit",
+        external_id="t3_x",
+        url="https://example.com/p?a=1&b=2",
+        author="kim",
+        title="",
+        text="Acme lost my order. Support never answered!",
+        published_at=NOW - timedelta(hours=2),
+        collected_at=NOW,
+        brands=("Acme",),
+        rating=None,
+        engagement=None,
+        comment_count=None,
+        author_followers=None,
+        content_hash="h",
+        language="en",
+        label="negative",
+        score=-0.7,
+        confidence=0.9,
+        model="vader@3.3.2",
+        topic=None,
+        overridden=False,
+    )
+    values.update(overrides)
+    return StoredMention(**values)  # type: ignore[arg-type]
+
+
+def test_urgency_ranks_reach_freshness_and_bad_ratings() -> None:
+    base = urgency(stored(), now=NOW)
+    assert urgency(stored(engagement=5000, comment_count=300), now=NOW) > base
+    assert urgency(stored(published_at=NOW - timedelta(days=5)), now=NOW) < base
+    assert urgency(stored(rating=1.0), now=NOW) > base
+    assert urgency(stored(score=-0.1, confidence=0.3), now=NOW) < base
+
+
+def test_reply_outline_follows_heard_and_language() -> None:
+    steps = reply_outline(stored(language="bg", text="Ужасно обслужване. Никога повече."))
+    assert [s.step for s in steps] == ["Hear", "Empathize", "Apologize", "Resolve", "Diagnose"]
+    assert "Ужасно обслужване." in steps[0].advice
+    assert "Reply in Bulgarian" in steps[3].advice
+
+
+def test_snippet_cuts_on_a_word() -> None:
+    text = "word " * 100
+    cut = snippet(stored(text=text), limit=50)
+    assert len(cut) <= 52 and cut.endswith("…") and "wor …" not in cut
+
+
+def test_html_escapes_scraped_text_but_text_keeps_it() -> None:
+    evil = stored(text='<script>alert("x")</script> Acme is broken', author="<img src=x onerror=1>")
+    digest = build_alert_digest(
+        title="T",
+        alerts=[AlertItem(1, "Acme", 80.0, NOW, evil)],
+        thank_you=[stored(id=8, label="positive", score=0.9, text="Love <b>Acme</b>")],
+        health=[],
+        silent=[],
+        now=NOW,
+    )
+    doc = render_alert_digest(digest)
+    assert "<script>" not in doc.html and "&lt;script&gt;" in doc.html
+    assert "<img src=x" not in doc.html
+    assert "<b>Acme</b>" not in doc.html
+    assert '<script>alert("x")</script>' in doc.text
+    assert "https://example.com/p?a=1&amp;b=2" in doc.html
+    assert doc.subject == "T: 1 negative mention to answer"
+    assert "Hear:" in doc.text and "Diagnose" in doc.html
+
+
+def test_source_warnings_reach_the_digest() -> None:
+    health = [
+        SourceHealth(
+            "reddit",
+            "reddit",
+            False,
+            "REDDIT_CLIENT_ID not set",
+            None,
+            None,
+            None,
+            None,
+            None,
+            0,
+            1800,
+        ),
+        SourceHealth(
+            "news", "feed", True, None, NOW, NOW - timedelta(days=1), 0, "HTTP 503", NOW, 4, 1800
+        ),
+        SourceHealth(
+            "blog", "feed", True, None, NOW, NOW - timedelta(days=2), 3, None, None, 0, 1800
+        ),
+    ]
+    digest = build_alert_digest(
+        title="T", alerts=[], thank_you=[], health=health, silent=["blog"], now=NOW
+    )
+    text = render_alert_digest(digest).text
+    assert "reddit: disabled — REDDIT_CLIENT_ID not set" in text
+    assert "news: failing (4 run(s) in a row) — HTTP 503" in text
+    assert "blog: no successful run for longer than expected" in text
+    assert "No new negative mentions" in text
+
+
+def test_competitor_report_share_of_voice() -> None:
+    counts = [
+        BrandCounts("Acme", True, 30, 10, 10, 10, 0),
+        BrandCounts("Globex", False, 70, 50, 10, 10, 0),
+    ]
+    report = build_competitor_report(
+        title="C",
+        counts=counts,
+        period_start=NOW - timedelta(days=7),
+        now=NOW,
+        themes={"Acme": [("billing", 4)]},
+    )
+    assert [round(r.share_of_voice, 2) for r in report.rows] == [0.3, 0.7]
+    assert round(report.rows[1].net_sentiment, 3) == round(40 / 70, 3)
+    doc = render_competitor_report(report)
+    assert "30.0%" in doc.text and "70.0%" in doc.text and "billing (4)" in doc.html
+
+
+def test_files_are_written_with_archive(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    doc = render_competitor_report(
+        build_competitor_report(title="C", counts=[], period_start=NOW, now=NOW)
+    )
+    paths = write_files(doc, output_dir=tmp_path, stem="competitors", now=NOW)
+    assert [p.name for p in paths] == ["competitors.html", "competitors.txt"]
+    assert (tmp_path / "archive" / "competitors-20261122T120000Z.txt").exists()
+
+
+def test_target_key_hides_secrets() -> None:
+    key = target_key("slack://TokenA/TokenB/TokenC/#general")
+    assert "Token" not in key and key.startswith("slack://")
+    assert target_key("mailto://user:pw@example.com") != target_key("mailto://other:pw@example.com")

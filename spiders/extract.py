@@ -18,7 +18,8 @@ logger = logging.getLogger(__name__)
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _DIGITS = re.compile(r"\d[\d.,\u00a0\u202f' ]*")
-_SPACE = re.compile(r"\s+")
+_SPACE = re.compile(r"[^\S\n]+")
+_BREAKS = re.compile(r"<br\s*/?>|</(?:p|div|li|h\d)>", re.IGNORECASE)
 #: Words for "one" in helpful-vote sentences ("One person found this helpful").
 _ONE_WORDS = frozenset(
     {"one", "a", "an", "eine", "einer", "ein", "una", "uno", "un", "une", "um", "uma", "een"}
@@ -40,6 +41,17 @@ def clean_text(parts: Iterable[str] | str | None) -> str:
         parts = [parts]
     lines = "".join(parts).splitlines()
     return "\n".join(line for line in (_SPACE.sub(" ", ln).strip() for ln in lines) if line)
+
+
+def html_text(html: str | Iterable[str] | None) -> str:
+    """Plain text of an HTML fragment: ``<br>`` and block ends become line breaks."""
+    from w3lib.html import remove_tags, replace_entities
+
+    if html is None:
+        return ""
+    raw = html if isinstance(html, str) else "".join(html)
+    raw = _BREAKS.sub("\n", raw)
+    return clean_text(replace_entities(remove_tags(raw)))
 
 
 def parse_rating(value: Any, *, best: float | None = None) -> float | None:
@@ -93,10 +105,19 @@ def parse_date(text: str | None, *, languages: Iterable[str | None] = ()) -> dat
     iso = _parse_iso(text)
     if iso is not None:
         return iso
+    hinted = sorted({lang for lang in languages if lang}) or None
+    found = _parse_phrase(text, hinted)
+    if found is None and hinted is not None:  # e.g. an English line on a German page
+        found = _parse_phrase(text, None)
+    if found is None:
+        logger.debug("unreadable date %r (languages %s)", text, hinted)
+    return found
+
+
+def _parse_phrase(text: str, langs: list[str] | None) -> datetime | None:
     import dateparser  # imported lazily: it takes a moment to load
     from dateparser.search import search_dates
 
-    langs = sorted({lang for lang in languages if lang}) or None
     words = text.split()
     for size in (3, 4, 5, 2):
         if size > len(words):
@@ -115,7 +136,6 @@ def parse_date(text: str | None, *, languages: Iterable[str | None] = ()) -> dat
         hits = None
     if hits:
         return hits[-1][1].astimezone(UTC)
-    logger.debug("unreadable date %r (languages %s)", text, langs)
     return None
 
 

@@ -108,13 +108,13 @@ def parse_date(text: str | None, *, languages: Iterable[str | None] = ()) -> dat
     hinted = sorted({lang for lang in languages if lang}) or None
     found = _parse_phrase(text, hinted)
     if found is None and hinted is not None:  # e.g. an English line on a German page
-        found = _parse_phrase(text, None)
+        found = _parse_phrase(text, None, search=False)
     if found is None:
         logger.debug("unreadable date %r (languages %s)", text, hinted)
     return found
 
 
-def _parse_phrase(text: str, langs: list[str] | None) -> datetime | None:
+def _parse_phrase(text: str, langs: list[str] | None, *, search: bool = True) -> datetime | None:
     import dateparser  # imported lazily: it takes a moment to load
     from dateparser.search import search_dates
 
@@ -130,6 +130,8 @@ def _parse_phrase(text: str, langs: list[str] | None) -> datetime | None:
             found = None
         if found is not None:
             return found.astimezone(UTC)
+    if not search:  # searching without a language hint tries every language: slow
+        return None
     try:
         hits = search_dates(text, languages=langs, settings=_DATE_SETTINGS)
     except (ValueError, LookupError):

@@ -71,8 +71,9 @@ class BrandPipeline:
     """Fill ``item.brands``: reviews get the crawl's brand; otherwise match search terms.
 
     Reviews of a product or company page belong to the brand given for the URL whether
-    or not their text names it. Articles (and reviews crawled without a brand) are kept
-    only when one of the brands' terms matches title or text.
+    or not their text names it. Reviews crawled without a brand get the brands whose
+    terms they match, or none (kept, counted as ``brandpulse/reviews_without_brand``).
+    Articles are kept only when one of the brands' terms matches title or text.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -93,6 +94,10 @@ class BrandPipeline:
         if self._matcher is None:
             self._matcher = BrandMatcher(ctx.brand_terms)
         item.brands = self._matcher.match(item.title, item.text, language=item.language)
+        if not item.brands and item.kind == "review":
+            if self.crawler.stats is not None:
+                self.crawler.stats.inc_value("brandpulse/reviews_without_brand")
+            return item
         if not item.brands:
             names = ", ".join(t.name for t in ctx.brand_terms) or "none configured"
             raise DropItem(

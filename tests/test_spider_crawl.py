@@ -1,6 +1,7 @@
 """End-to-end crawls through spiders.runner (a subprocess each) against a local server.
 
-Three subprocess crawls in all (a few seconds each): first crawl, re-crawl, changed markup.
+Four subprocess crawls in all (about 3 s each): first crawl, re-crawl, changed markup,
+article thread with brand terms.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 from page_server import PageServer
 
+from listeners.matching import BrandTerms
+from spiders.crawl import _job_from_args, build_parser
 from spiders.runner import CrawlResult, run_crawl
 from storage import Repository, init_db, make_engine
 
@@ -34,6 +37,14 @@ def server() -> Iterator[PageServer]:
         # linked from page 2 but disallowed by robots.txt: must never be requested
         "/private/kettle-k2-page3.html": ("text/html", b"<html>secret</html>"),
         "/shop/kettle-k3": ("text/html", (PAGES / "schema_product_changed.html").read_bytes()),
+        "/t/acme-k2-kettle-lid-problem/4711": (
+            "text/html",
+            (PAGES / "forum_thread.html").read_bytes(),
+        ),
+        "/t/acme-k2-kettle-lid-problem/4711?page=2": (
+            "text/html",
+            (PAGES / "forum_thread_p2.html").read_bytes(),
+        ),
     }
     with PageServer(pages) as srv:
         yield srv
@@ -108,3 +119,67 @@ def test_changed_markup_is_a_health_error_naming_the_url(server: PageServer, db_
     assert url in health.last_error and "reviews spider" in health.last_error
     assert health.consecutive_failures == 1
     assert health.kind == "crawl"
+
+
+def test_article_crawl_matches_brand_terms_across_thread_pages(
+    server: PageServer, db_url: str
+) -> None:
+    result = run_crawl(
+        spider="article",
+        start_urls=[server.url + "/t/acme-k2-kettle-lid-problem/4711"],
+        database_url=db_url,
+        source="forum",
+        brand_terms=[
+            BrandTerms("Acme", ("Acme K2", "Acme support")),
+            BrandTerms("Volta", ("Volta",)),
+        ],
+        settings=FAST,
+        timeout_s=60,
+    )
+    assert result.ok, (result.problems, result.log_tail)
+    assert (result.pages, result.items_stored, result.items_dropped) == (2, 2, 0)
+    stored = Repository(make_engine(db_url)).mentions()
+    assert {m.brands for m in stored} == {("Acme",)}
+    assert sorted(m.external_id for m in stored) == [
+        "https://forum.example/t/acme-k2-kettle-lid-problem/4711",
+        "https://forum.example/t/acme-k2-kettle-lid-problem/4711?page=2",
+    ]
+    assert all(m.language == "en" and m.published_at is not None for m in stored)
+
+
+def test_crawl_process_that_dies_is_recorded_in_source_health(db_url: str) -> None:
+    result = run_crawl(
+        spider="reviews",
+        start_urls=["http://127.0.0.1:9/nowhere"],
+        database_url=db_url,
+        source="broken",
+        python="/bin/false",  # stands in for an interpreter that crashes at once
+        timeout_s=10,
+    )
+    assert result.exit_status == 1 and not result.ok
+    health = {h.name: h for h in Repository(make_engine(db_url)).source_health()}["broken"]
+    assert (
+        health.last_error is not None and "crawl process exited with status 1" in health.last_error
+    )
+
+
+def test_crawl_command_line_takes_one_start_url_and_brand() -> None:
+    args = build_parser().parse_args(
+        [
+            "amazon",
+            "--url",
+            "https://www.amazon.de/product-reviews/B0X",
+            "--brand",
+            "Acme",
+            "--set",
+            "DOWNLOAD_DELAY=5",
+            "--set",
+            "USER_AGENT=Bot (+mailto:me@example.org)",
+        ]
+    )
+    job = _job_from_args(args)
+    assert job["spider"] == "amazon" and job["start_urls"] == [
+        "https://www.amazon.de/product-reviews/B0X"
+    ]
+    assert job["brand"] == "Acme"
+    assert job["settings"] == {"DOWNLOAD_DELAY": 5, "USER_AGENT": "Bot (+mailto:me@example.org)"}

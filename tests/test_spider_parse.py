@@ -250,3 +250,9 @@ def test_validate_pipeline_drops_with_a_reason(change: dict[str, Any], reason: s
     with pytest.raises(DropItem, match=reason):
         ValidatePipeline().process_item(item)
     assert ValidatePipeline().process_item(MentionItem(**fields)).text == "ok"
+
+
+def test_reviews_without_a_brand_are_kept_unlinked() -> None:
+    crawler = get_crawler(AmazonReviewSpider, {})
+    review = MentionItem(external_id="R1", url="https://a.example/r", text="Rattles.")
+    assert BrandPipeline.from_crawler(crawler).process_item(review).brands == ()

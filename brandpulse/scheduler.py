@@ -79,6 +79,8 @@ def build_scheduler(config: Config, pipeline: Pipeline) -> Any:
             name=f"poll {source.name}",
             replace_existing=True,
             next_run_time=_now(),
+            misfire_grace_time=MISFIRE_GRACE_S,
+            coalesce=True,
         )
 
     def digest() -> None:
@@ -91,6 +93,8 @@ def build_scheduler(config: Config, pipeline: Pipeline) -> Any:
         id="digest",
         name="digest",
         replace_existing=True,
+        misfire_grace_time=MISFIRE_GRACE_S,
+        coalesce=True,
     )
     return scheduler
 

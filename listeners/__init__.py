@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-from listeners.base import Backoff, Batch, BrandQuery, BoundedSeenSet, Listener, ListenerSettings
+from listeners.base import Backoff, Batch, BoundedSeenSet, BrandQuery, Listener, ListenerSettings
 from listeners.errors import (
     AccessDenied,
     ListenerError,
@@ -28,6 +28,7 @@ LISTENER_TYPES: dict[str, str] = {
     "mastodon": "listeners.mastodon:MastodonListener",
     "hackernews": "listeners.hackernews:HackerNewsListener",
     "appstore": "listeners.appstore:AppStoreListener",
+    "googleplay": "listeners.googleplay:GooglePlayListener",
 }
 
 
@@ -48,8 +49,8 @@ __all__ = [
     "AccessDenied",
     "Backoff",
     "Batch",
-    "BrandQuery",
     "BoundedSeenSet",
+    "BrandQuery",
     "HttpClient",
     "Listener",
     "ListenerError",

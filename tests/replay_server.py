@@ -117,7 +117,9 @@ class ReplayServer:
         self._httpd.daemon_threads = True
         host, port = self._httpd.server_address[:2]
         self._url = f"http://{host!s}:{port}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         return self
 

@@ -32,11 +32,11 @@ USER_AGENT = "BrandPulse/0.1 (self-hosted brand and review monitor; obeys robots
 ROBOTSTXT_OBEY = True
 #: The token robots.txt groups are matched against (``User-agent: BrandPulse``).
 ROBOTSTXT_USER_AGENT = "BrandPulse"
-#: One request at a time per site, at least 2 s apart (randomized 0.5-1.5x by Scrapy).
+#: One request at a time per site, 2 s apart on average (±50 % random jitter).
 CONCURRENT_REQUESTS = 4
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 2.0
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5
 #: AutoThrottle slows down further when the site answers slowly (seconds).
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2.0

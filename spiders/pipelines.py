@@ -21,7 +21,7 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
-from listeners.matching import BrandMatcher
+from listeners.matching import BrandMatcher, BrandTerms
 from spiders.context import CrawlContext, open_repository
 from spiders.items import MentionItem
 from storage import Mention, Repository
@@ -73,7 +73,8 @@ class BrandPipeline:
     Reviews of a product or company page belong to the brand given for the URL whether
     or not their text names it. Reviews crawled without a brand get the brands whose
     terms they match, or none (kept, counted as ``brandpulse/reviews_without_brand``).
-    Articles are kept only when one of the brands' terms matches title or text.
+    Articles are kept only when one of the brands' terms matches title or text; with a
+    crawl brand but no terms, the brand's name is its only term.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -92,7 +93,10 @@ class BrandPipeline:
             item.brands = (ctx.brand,)
             return item
         if self._matcher is None:
-            self._matcher = BrandMatcher(ctx.brand_terms)
+            terms = ctx.brand_terms
+            if not terms and ctx.brand:  # `crawl article --brand X` without configured terms
+                terms = (BrandTerms(ctx.brand, (ctx.brand,)),)
+            self._matcher = BrandMatcher(terms)
         item.brands = self._matcher.match(item.title, item.text, language=item.language)
         if not item.brands and item.kind == "review":
             if self.crawler.stats is not None:

@@ -256,3 +256,14 @@ def test_reviews_without_a_brand_are_kept_unlinked() -> None:
     crawler = get_crawler(AmazonReviewSpider, {})
     review = MentionItem(external_id="R1", url="https://a.example/r", text="Rattles.")
     assert BrandPipeline.from_crawler(crawler).process_item(review).brands == ()
+
+
+def test_article_with_only_a_brand_name_matches_that_name() -> None:
+    crawler = get_crawler(ArticleSpider, {"BRANDPULSE_BRAND": "Acme"})
+    pipeline = BrandPipeline.from_crawler(crawler)
+    url = "https://forum.example/t/1"
+    hit = MentionItem(external_id="a", url=url, text="My acme kettle leaks.", kind="article")
+    assert pipeline.process_item(hit).brands == ("Acme",)
+    miss = MentionItem(external_id="b", url=url, text="Acmeville weather.", kind="article")
+    with pytest.raises(DropItem):
+        pipeline.process_item(miss)

@@ -8,7 +8,8 @@ subprocess. It can also be run by hand::
         --brand Example --database-url sqlite:///brandpulse.db
 
 ``--job FILE`` reads every option from a JSON file instead (what the runner writes):
-``{"spider", "start_urls", "database_url", "source", "brand", "brand_terms", "settings"}``.
+``{"spider", "start_urls", "database_url", "source", "brand", "brand_terms", "settings",
+"spider_args"}``.
 Exit status: 0 crawl finished without problems, 1 it ran but recorded problems
 (source-health errors), 2 bad arguments or the crawl could not start.
 """
@@ -49,6 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="Scrapy setting override, VALUE parsed as JSON when possible (repeatable)",
     )
+    parser.add_argument(
+        "-a",
+        dest="spider_args",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="spider argument, e.g. -a follow=/news/ for the article spider (repeatable)",
+    )
     parser.add_argument("--job", type=Path, help="JSON job file (overrides the options above)")
     parser.add_argument("--result", type=Path, help="write the JSON summary here (else stdout)")
     return parser
@@ -73,6 +82,7 @@ def _job_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "brand": args.brand,
         "brand_terms": [],
         "settings": overrides,
+        "spider_args": dict(pair.partition("=")[::2] for pair in args.spider_args),
     }
 
 
@@ -103,7 +113,8 @@ def crawl(job: dict[str, Any]) -> dict[str, Any]:
     started = time.monotonic()
     process = AsyncCrawlerProcess(settings)
     crawler = process.create_crawler(spidercls)
-    process.crawl(crawler, start_urls=list(job.get("start_urls") or []))
+    spider_args = {str(k): str(v) for k, v in (job.get("spider_args") or {}).items()}
+    process.crawl(crawler, start_urls=list(job.get("start_urls") or []), **spider_args)
     process.start()
     stats: dict[str, Any] = crawler.stats.get_stats() if crawler.stats else {}
     problems = list(getattr(crawler.spider, "problems", []))

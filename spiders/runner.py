@@ -96,6 +96,7 @@ def run_crawl(
     brand: str | None = None,
     brand_terms: Sequence[BrandTerms] = (),
     settings: Mapping[str, Any] | None = None,
+    spider_args: Mapping[str, str] | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     python: str | None = None,
 ) -> CrawlResult:
@@ -111,7 +112,9 @@ def run_crawl(
         brand: brand the reviews belong to (review spiders); ignored by ``article``.
         brand_terms: brands to match in article text (and in reviews when ``brand`` is
             None); mentions matching none are dropped.
-        settings: Scrapy setting overrides (e.g. ``{"DOWNLOAD_DELAY": 0}`` in tests).
+        settings: Scrapy setting overrides (e.g. ``{"DOWNLOAD_DELAY": 0}`` in tests,
+            ``{"BRANDPULSE_MAX_PAGES": 5}``, ``{"USER_AGENT": "... (+mailto:...)"}``).
+        spider_args: extra spider arguments, e.g. ``{"follow": "/news/"}`` for ``article``.
         timeout_s: kill the crawl after this many seconds (default 3600).
         python: interpreter to run (default: the current one).
 
@@ -140,6 +143,7 @@ def run_crawl(
         "brand": brand,
         "brand_terms": [terms_to_dict(t) for t in brand_terms],
         "settings": dict(settings or {}),
+        "spider_args": dict(spider_args or {}),
     }
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="brandpulse-crawl-") as tmp:

@@ -175,6 +175,8 @@ def test_crawl_command_line_takes_one_start_url_and_brand() -> None:
             "DOWNLOAD_DELAY=5",
             "--set",
             "USER_AGENT=Bot (+mailto:me@example.org)",
+            "-a",
+            "follow=/news/",
         ]
     )
     job = _job_from_args(args)
@@ -183,3 +185,4 @@ def test_crawl_command_line_takes_one_start_url_and_brand() -> None:
     ]
     assert job["brand"] == "Acme"
     assert job["settings"] == {"DOWNLOAD_DELAY": 5, "USER_AGENT": "Bot (+mailto:me@example.org)"}
+    assert job["spider_args"] == {"follow": "/news/"}

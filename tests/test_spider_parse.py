@@ -267,3 +267,18 @@ def test_article_with_only_a_brand_name_matches_that_name() -> None:
     miss = MentionItem(external_id="b", url=url, text="Acmeville weather.", kind="article")
     with pytest.raises(DropItem):
         pipeline.process_item(miss)
+
+
+def test_article_listing_page_follows_matching_links_one_level() -> None:
+    url = "https://www.stadtanzeiger.example/wirtschaft"
+    response = page("article_de.html", url)
+    crawler = get_crawler(ArticleSpider, {})
+    spider = ArticleSpider.from_crawler(crawler, url=url, follow=r"/sport/.+\.html$")
+    crawler.spider = spider
+
+    async def collect() -> list[Any]:
+        return [out async for out in spider.parse(response)]
+
+    out = asyncio.run(collect())
+    assert [r.url for r in out] == ["https://www.stadtanzeiger.example/sport/derby-100.html"]
+    assert out[0].meta["listing"] is False and not spider.problems

@@ -305,6 +305,59 @@ def label(
     typer.echo(f"mention {mention_id} labelled {value}")
 
 
+@app.command()
+def crawl(
+    spider: Annotated[str, typer.Argument(help="reviews, trustpilot, amazon or article.")],
+    url: Annotated[list[str], typer.Option("--url", help="Start URL (repeatable).")],
+    brand: Annotated[
+        str | None, typer.Option(help="Brand the reviews belong to (default: from config).")
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(help="Source name (default: the configured crawl, or SPIDER:host)."),
+    ] = None,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Crawl start URLs with a spider (in a subprocess) and store the reviews or articles."""
+    _setup_logging(verbose)
+    cfg = _load(config)
+    from brandpulse.crawls import crawl as run_crawl_now
+    from brandpulse.crawls import crawl_for_url, default_source_name
+    from brandpulse.pipeline import open_repository
+    from spiders import SPIDERS
+
+    if spider not in SPIDERS:
+        _echo_err(f"error: unknown spider {spider!r}; choose from {', '.join(sorted(SPIDERS))}")
+        raise typer.Exit(EXIT_USAGE)
+    configured = crawl_for_url(cfg, url[0])
+    if brand is not None and brand not in {b.name for b in cfg.brands}:
+        _echo_err(f"error: --brand {brand!r} is not one of the config's [[brands]]")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        open_repository(cfg)
+    except DatabaseError as exc:
+        raise _fail_db(exc) from None
+    result = run_crawl_now(
+        cfg,
+        spider=spider,
+        urls=url,
+        source=source or (configured.name if configured else default_source_name(spider, url[0])),
+        brand=brand or (configured.brand if configured else None),
+        crawl_config=configured,
+    )
+    typer.echo(
+        f"{result.source}: {result.pages} page(s), {result.items_stored} new, "
+        f"{result.items_known + result.items_duplicate} already stored, "
+        f"{result.items_dropped} dropped, {result.robots_forbidden} blocked by robots.txt"
+        + (", pagination stopped at known reviews" if result.pagination_stopped_early else "")
+    )
+    for problem in result.problems:
+        _echo_err(f"problem: {problem}")
+    if not result.ok:
+        raise typer.Exit(EXIT_FAILED)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

@@ -95,6 +95,41 @@ class SourceConfig(BaseModel):
         return dict(self.model_extra or {})
 
 
+class CrawlConfig(_Model):
+    """A Scrapy crawl run on a schedule (see the spiders table in the README)."""
+
+    name: str = Field(min_length=1, description="Source name; reviews dedupe on (name, id).")
+    spider: Literal["reviews", "trustpilot", "amazon", "article"] = Field(
+        description="Which spider crawls the URLs."
+    )
+    urls: list[str] = Field(min_length=1, description="Start URLs, newest-first sorting.")
+    brand: str | None = Field(
+        default=None, description="Brand the reviews belong to; articles match by terms."
+    )
+    enabled: bool = Field(default=True, description="Set false to keep it idle.")
+    follow: str | None = Field(
+        default=None, description="Article spider: regex of links to follow from listings."
+    )
+    max_pages: int = Field(default=20, ge=1, description="Pages followed per start URL.")
+    interval_minutes: int = Field(default=720, ge=1, description="Daemon crawl interval.")
+    timeout_seconds: float = Field(default=3600.0, gt=0, description="Limit for one crawl.")
+    download_delay: float = Field(
+        default=2.0, ge=0, description="Average seconds between requests to one site."
+    )
+    user_agent: str | None = Field(
+        default=None, description="Override the crawler's identifying User-Agent."
+    )
+
+    def scrapy_settings(self) -> dict[str, Any]:
+        settings: dict[str, Any] = {
+            "BRANDPULSE_MAX_PAGES": self.max_pages,
+            "DOWNLOAD_DELAY": self.download_delay,
+        }
+        if self.user_agent:
+            settings["USER_AGENT"] = self.user_agent
+        return settings
+
+
 class AnalysisConfig(_Model):
     backend: Literal["auto", "vader", "multilingual", "transformers"] = Field(
         default="auto",
@@ -162,6 +197,7 @@ class Config(_Model):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     brands: list[BrandConfig] = Field(min_length=1)
     sources: list[SourceConfig] = Field(default_factory=list)
+    crawls: list[CrawlConfig] = Field(default_factory=list)
     analysis: AnalysisConfig = Field(default_factory=AnalysisConfig)
     alerts: AlertConfig = Field(default_factory=AlertConfig)
     digest: DigestConfig = Field(default_factory=DigestConfig)
@@ -178,15 +214,18 @@ class Config(_Model):
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Config:
-        names = [s.name for s in self.sources]
+        names = [s.name for s in self.sources] + [c.name for c in self.crawls]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError(f"source names must be unique, repeated: {', '.join(dupes)}")
+            raise ValueError(f"source and crawl names must be unique, repeated: {', '.join(dupes)}")
         known = {b.name for b in self.brands}
-        for source in self.sources:
-            if source.brand is not None and source.brand not in known:
+        fixed_brands = [(s.name, s.brand) for s in self.sources] + [
+            (c.name, c.brand) for c in self.crawls
+        ]
+        for name, brand in fixed_brands:
+            if brand is not None and brand not in known:
                 raise ValueError(
-                    f"source {source.name!r} has brand {source.brand!r}, which is not one of "
+                    f"source {name!r} has brand {brand!r}, which is not one of "
                     f"the [[brands]]: {', '.join(sorted(known))}"
                 )
         for brand in self.alerts.brands:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from brandpulse.analysis import analyze_pending, make_analyzer
 from brandpulse.config import Config
+from brandpulse.crawls import register_crawls, run_configured_crawl
 from brandpulse.sources import BrandAssigner, SourceRun, make_http, register_sources, run_source
 from digest.build import build_alert_digest, build_competitor_report
 from digest.deliver import DeliveryOutcome, send_apprise, target_key, write_files
@@ -54,6 +55,7 @@ def open_repository(config: Config) -> Repository:
     repo = Repository(engine)
     repo.sync_brands((b.name, b.own) for b in config.brands)
     register_sources(config, repo)
+    register_crawls(config, repo)
     return repo
 
 
@@ -81,7 +83,8 @@ class Pipeline:
 
     # -- steps ----------------------------------------------------------------------------
     def collect(self, only: set[str] | None = None) -> list[SourceRun]:
-        """Run every enabled source (or those named in ``only``); failures are recorded."""
+        """Run every enabled source and crawl (or those named in ``only``); failures are
+        recorded as health, never raised."""
         assigner = BrandAssigner(self.config)
         runs = []
         with make_http(self.config) as http:
@@ -93,6 +96,9 @@ class Pipeline:
                         source, config=self.config, repo=self.repo, http=http, assigner=assigner
                     )
                 )
+        for crawl in self.config.crawls:
+            if only is None or crawl.name in only:
+                runs.append(run_configured_crawl(crawl, config=self.config))
         return runs
 
     def analyze(self) -> int:

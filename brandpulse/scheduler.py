@@ -54,12 +54,16 @@ def single_instance(lock_path: Path) -> Iterator[None]:
 
 def build_scheduler(config: Config, pipeline: Pipeline) -> Any:
     """A BlockingScheduler with one polling job per enabled source and a digest job."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
+    # One worker for polls and digests (PRAW is not thread-safe; SQLite has one writer),
+    # one for crawls, which block in their subprocess for minutes.
     scheduler = BlockingScheduler(
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_S}
+        executors={"default": ThreadPoolExecutor(1), "crawls": ThreadPoolExecutor(1)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_S},
     )
 
     def poll(source_name: str) -> None:
@@ -77,6 +81,22 @@ def build_scheduler(config: Config, pipeline: Pipeline) -> Any:
             args=[source.name],
             id=f"poll:{source.name}",
             name=f"poll {source.name}",
+            replace_existing=True,
+            next_run_time=_now(),
+            misfire_grace_time=MISFIRE_GRACE_S,
+            coalesce=True,
+        )
+
+    for crawl in config.crawls:
+        if not crawl.enabled:
+            continue
+        scheduler.add_job(
+            poll,
+            IntervalTrigger(minutes=crawl.interval_minutes),
+            args=[crawl.name],
+            id=f"crawl:{crawl.name}",
+            name=f"crawl {crawl.name}",
+            executor="crawls",
             replace_existing=True,
             next_run_time=_now(),
             misfire_grace_time=MISFIRE_GRACE_S,

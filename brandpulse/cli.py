@@ -305,6 +305,42 @@ def label(
     typer.echo(f"mention {mention_id} labelled {value}")
 
 
+@app.command("training-data")
+def training_data(
+    config: ConfigOption = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File; default stdout.")
+    ] = None,
+) -> None:
+    """Export human label corrections as JSON Lines training data for the next model.
+
+    One line per corrected mention: {"text", "label", "language", "mention_id", "source"}.
+    ``python -m sentiment.train --extra FILE`` adds them to the training set.
+    """
+    cfg = _load(config)
+    from brandpulse.pipeline import open_repository
+
+    try:
+        repo = open_repository(cfg)
+    except DatabaseError as exc:
+        raise _fail_db(exc) from None
+    handle = output.open("w", encoding="utf-8") if output else sys.stdout
+    try:
+        for m in repo.mentions(overridden=True):
+            text = f"{m.title}. {m.text}" if m.title and not m.text.startswith(m.title) else m.text
+            row = {
+                "text": text,
+                "label": m.label,
+                "language": m.language,
+                "mention_id": m.id,
+                "source": m.source,
+            }
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    finally:
+        if output:
+            handle.close()
+
+
 @app.command()
 def crawl(
     spider: Annotated[str, typer.Argument(help="reviews, trustpilot, amazon or article.")],

@@ -485,6 +485,7 @@ class Repository:
         since: datetime | None = None,
         brand: str | None = None,
         label: str | None = None,
+        overridden: bool | None = None,
         limit: int | None = None,
         order: str = "id",
     ) -> list[StoredMention]:
@@ -495,6 +496,7 @@ class Repository:
             since: only mentions published (or, if undated, collected) at or after this.
             brand: only mentions of this brand.
             label: only this effective label (override first, then model).
+            overridden: only mentions with (True) or without (False) a human correction.
             limit: at most this many.
             order: ``id`` (default, oldest first), ``score`` (most positive first) or
                 ``-score`` (most negative first).
@@ -530,6 +532,9 @@ class Repository:
             )
         if label is not None:
             stmt = stmt.where(effective == label)
+        if overridden is not None:
+            column = m.LabelOverride.mention_id
+            stmt = stmt.where(column.is_not(None) if overridden else column.is_(None))
         if order == "score":
             stmt = stmt.order_by(m.Analysis.score.desc(), m.Mention.id)
         elif order == "-score":

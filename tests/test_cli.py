@@ -99,10 +99,16 @@ def test_label_correction_wins_and_exports(demo_dir: Path) -> None:
     assert result.exit_code == 0, result.output
     after = {r["id"]: r for r in export_rows(demo_dir)}[row["id"]]
     assert (after["label"], after["model"], after["overridden"]) == (flipped, "human", True)
+    exported = runner.invoke(app, ["training-data", "--config", config])
+    assert exported.exit_code == 0, exported.output
+    (training_row,) = [json.loads(x) for x in exported.output.splitlines()]
+    assert (training_row["mention_id"], training_row["label"]) == (row["id"], flipped)
+    assert row["text"] in training_row["text"]
     assert (
         runner.invoke(app, ["label", str(row["id"]), "--clear", "--config", config]).exit_code == 0
     )
     assert {r["id"]: r for r in export_rows(demo_dir)}[row["id"]]["label"] == row["label"]
+    assert runner.invoke(app, ["training-data", "--config", config]).output == ""
     bad = runner.invoke(app, ["label", str(row["id"]), "meh", "--config", config])
     assert bad.exit_code == 2
 

@@ -112,12 +112,12 @@ class Pipeline:
             brands=self.config.alert_brands, labels=self.config.alerts.labels, since=since
         )
         alert_brands = self.config.alert_brands
-        seen_hashes: set[str] = set()
+        seen: set[str | int] = set()
         rows = []
         for mention in sorted(candidates, key=lambda m: m.published_at or m.collected_at):
-            if mention.content_hash in seen_hashes:
-                continue  # the same story cross-posted: alert once
-            seen_hashes.add(mention.content_hash)
+            if mention.content_hash in seen or mention.story in seen:
+                continue  # the same story cross-posted or syndicated: alert once
+            seen.update((mention.content_hash, mention.story))
             brand = next(b for b in mention.brands if b in alert_brands)
             rows.append((mention.id, brand, urgency(mention, now=now)))
         return self.repo.insert_alerts(rows)

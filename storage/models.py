@@ -79,6 +79,8 @@ class Mention(SQLModel, table=True):
     author_followers: int | None = None
     source_language: str | None = None
     content_hash: str = Field(index=True)
+    #: Id of the earliest mention of the same story (near-duplicates); None when unique.
+    story_id: int | None = Field(default=None, index=True)
     extra: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 

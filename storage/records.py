@@ -102,6 +102,12 @@ class StoredMention:
     model: str | None
     topic: str | None
     overridden: bool
+    story_id: int | None = None
+
+    @property
+    def story(self) -> int:
+        """The story this mention belongs to: the earliest near-duplicate's id, or its own."""
+        return self.story_id if self.story_id is not None else self.id
 
 
 @dataclass(frozen=True, slots=True)

@@ -352,12 +352,16 @@ class Repository:
         self, *, brands: Sequence[str], labels: Sequence[str], since: datetime
     ) -> list[StoredMention]:
         """Mentions of ``brands`` whose effective label is in ``labels``, collected or
-        published after ``since``, that have no alert yet and whose story (content hash)
-        has not been alerted either."""
+        published after ``since``, that have no alert yet and whose story (same content
+        hash, or same near-duplicate story id) has not been alerted either."""
         alerted_hashes = (
             select(m.Mention.content_hash)
             .join(m.Alert, m.Alert.mention_id == m.Mention.id)
             .scalar_subquery()
+        )
+        story = func.coalesce(m.Mention.story_id, m.Mention.id)
+        alerted_stories = (
+            select(story).join(m.Alert, m.Alert.mention_id == m.Mention.id).scalar_subquery()
         )
         effective = func.coalesce(m.LabelOverride.label, m.Analysis.label)
         stmt = (
@@ -372,6 +376,7 @@ class Repository:
                 effective.in_(labels),
                 m.Alert.id.is_(None),
                 m.Mention.content_hash.not_in(alerted_hashes),
+                story.not_in(alerted_stories),
                 func.coalesce(m.Mention.published_at, m.Mention.collected_at) >= since,
             )
             .distinct()
@@ -423,20 +428,49 @@ class Repository:
         ]
 
     def _duplicate_counts(self, session: Session, mention_ids: Sequence[int]) -> dict[int, int]:
-        """Other stored mentions sharing each mention's content hash (cross-posts)."""
+        """Other stored mentions of each mention's story: same content hash or same
+        near-duplicate story (cross-posts, syndication, retweets)."""
         if not mention_ids:
             return {}
         other = m.Mention.__table__.alias("other")
+        own_story = func.coalesce(m.Mention.story_id, m.Mention.id)
+        other_story = func.coalesce(other.c.story_id, other.c.id)
         stmt = (
             select(m.Mention.id, func.count(other.c.id))
             .join(
                 other,
-                and_(other.c.content_hash == m.Mention.content_hash, other.c.id != m.Mention.id),
+                and_(
+                    other.c.id != m.Mention.id,
+                    or_(other.c.content_hash == m.Mention.content_hash, other_story == own_story),
+                ),
             )
             .where(m.Mention.id.in_(mention_ids))
             .group_by(m.Mention.id)
         )
         return {int(mid): int(n) for mid, n in session.execute(stmt).all()}
+
+    def recent_for_grouping(self, *, since: datetime, limit: int = 5_000) -> list[PendingText]:
+        """The newest mentions collected after ``since`` (at most ``limit``), for
+        near-duplicate grouping; ``language`` holds nothing here."""
+        stmt = (
+            select(m.Mention.id, m.Mention.title, m.Mention.text)
+            .where(m.Mention.collected_at >= since)
+            .order_by(m.Mention.id.desc())
+            .limit(limit)
+        )
+        with Session(self.engine) as session:
+            rows = session.execute(stmt).all()
+        return [PendingText(mid, title, text, None) for mid, title, text in reversed(rows)]
+
+    def set_story_ids(self, stories: dict[int, int]) -> None:
+        """Record ``mention id → story id`` (the earliest near-duplicate's id)."""
+        with Session(self.engine) as session, session.begin():
+            for mention_id, story_id in stories.items():
+                session.execute(
+                    update(m.Mention)
+                    .where(m.Mention.id == mention_id)
+                    .values(story_id=None if story_id == mention_id else story_id)
+                )
 
     def record_deliveries(
         self, alert_ids: Sequence[int], target: str, *, ok: bool, error: str | None = None
@@ -570,6 +604,7 @@ class Repository:
                 model=("human" if override else model),
                 topic=topic,
                 overridden=override is not None,
+                story_id=mn.story_id,
             )
             for mn, lang, eff, score, conf, model, topic, override in rows
         ]

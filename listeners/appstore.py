@@ -10,15 +10,14 @@ star rating (older feeds put the app itself first) are skipped.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from pydantic import Field
 
-from listeners.base import Batch, BrandQuery, ListenerSettings
+from listeners.base import BaseListener, Batch, ListenerSettings
 from listeners.errors import MalformedResponse
-from listeners.http import HttpClient
 from storage.records import Mention
 
 logger = logging.getLogger(__name__)
@@ -99,7 +98,7 @@ def entry_to_mention(
     )
 
 
-class AppStoreListener:
+class AppStoreListener(BaseListener[AppStoreSettings]):
     """Reads one app's newest App Store reviews in one country.
 
     Cursor: ``{"newest_id": <largest review id seen>}``.
@@ -107,18 +106,6 @@ class AppStoreListener:
 
     kind: ClassVar[str] = "appstore"
     Settings = AppStoreSettings
-
-    def __init__(
-        self,
-        settings: AppStoreSettings,
-        *,
-        name: str,
-        http: HttpClient,
-        queries: Sequence[BrandQuery] = (),
-    ) -> None:
-        self.settings = settings
-        self.name = name
-        self.http = http
 
     def page_url(self, page: int) -> str:
         s = self.settings

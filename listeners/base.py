@@ -15,14 +15,17 @@ import logging
 import random
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from listeners.errors import ListenerError, RateLimited
 from storage.records import Mention
+
+if TYPE_CHECKING:
+    from listeners.http import HttpClient
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +64,40 @@ class Listener(Protocol):
     name: str
 
     def fetch(self, cursor: Mapping[str, Any] | None) -> Batch: ...
+
+
+SettingsT = TypeVar("SettingsT", bound=ListenerSettings)
+
+
+class BaseListener(Generic[SettingsT]):
+    """What every listener is built with; a subclass sets ``kind``, ``Settings`` and
+    ``fetch``.
+
+    Args:
+        settings: the source's validated ``Settings``.
+        name: the configured source name (used in mentions, cursors and errors).
+        http: the shared :class:`listeners.http.HttpClient`.
+        queries: each brand's search phrases, for search-capable sources (default none).
+    """
+
+    kind: ClassVar[str]
+    Settings: ClassVar[type[ListenerSettings]]
+
+    def __init__(
+        self,
+        settings: SettingsT,
+        *,
+        name: str,
+        http: HttpClient,
+        queries: Sequence[BrandQuery] = (),
+    ) -> None:
+        self.settings = settings
+        self.name = name
+        self.http = http
+        self.queries = tuple(queries)
+
+    def fetch(self, cursor: Mapping[str, Any] | None) -> Batch:
+        raise NotImplementedError
 
 
 class BoundedSeenSet:

@@ -13,7 +13,7 @@ import calendar
 import hashlib
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
@@ -21,10 +21,9 @@ from urllib.parse import parse_qs, urlsplit
 import feedparser
 from pydantic import Field
 
-from listeners.base import Batch, BrandQuery, ListenerSettings
+from listeners.base import BaseListener, Batch, ListenerSettings
 from listeners.errors import MalformedResponse
 from listeners.html_text import html_to_text
-from listeners.http import HttpClient
 from storage.records import Mention
 
 logger = logging.getLogger(__name__)
@@ -180,7 +179,7 @@ def _json_author(obj: Mapping[str, Any]) -> str:
     return ", ".join(names)
 
 
-class FeedListener:
+class FeedListener(BaseListener[FeedSettings]):
     """Fetches one feed with conditional GET.
 
     Args:
@@ -193,18 +192,6 @@ class FeedListener:
     kind: ClassVar[str] = "feed"
     Settings = FeedSettings
 
-    def __init__(
-        self,
-        settings: FeedSettings,
-        *,
-        name: str,
-        http: HttpClient,
-        queries: Sequence[BrandQuery] = (),
-    ) -> None:
-        self.settings = settings
-        self.name = name
-        self._http = http
-
     def fetch(self, cursor: Mapping[str, Any] | None) -> Batch:
         headers = {
             "Accept": "application/atom+xml, application/rss+xml, application/feed+json, "
@@ -215,7 +202,7 @@ class FeedListener:
             headers["If-None-Match"] = str(cursor["etag"])
         if cursor.get("last_modified"):
             headers["If-Modified-Since"] = str(cursor["last_modified"])
-        response = self._http.get(
+        response = self.http.get(
             self.settings.url, source=self.name, headers=headers, ok_statuses=(304,)
         )
         if response.status_code == 304:

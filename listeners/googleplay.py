@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from listeners.base import Batch, BrandQuery, ListenerSettings
+from listeners.base import BaseListener, Batch, BrandQuery, ListenerSettings
 from listeners.errors import ListenerError, MalformedResponse, NotFound, SourceDisabled
 from listeners.http import HttpClient
 from storage.records import Mention
@@ -103,7 +103,7 @@ def review_to_mention(
     )
 
 
-class GooglePlayListener:
+class GooglePlayListener(BaseListener[GooglePlaySettings]):
     """Reads one app's newest Google Play reviews.
 
     Cursor: ``{"newest_ts": unix_s, "ids": [reviewId, ...]}``.
@@ -121,8 +121,7 @@ class GooglePlayListener:
         queries: Sequence[BrandQuery] = (),
         fetcher: Fetcher | None = None,
     ) -> None:
-        self.settings = settings
-        self.name = name
+        super().__init__(settings, name=name, http=http, queries=queries)
         self._fetcher = fetcher
 
     def _fetch_page(self, token: Any) -> tuple[list[Mapping[str, Any]], Any]:

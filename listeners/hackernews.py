@@ -11,16 +11,15 @@ The API needs no key (about 10,000 requests an hour per IP).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from pydantic import Field
 
-from listeners.base import Batch, BrandQuery, ListenerSettings
+from listeners.base import BaseListener, Batch, ListenerSettings
 from listeners.errors import MalformedResponse
 from listeners.html_text import html_to_text
-from listeners.http import HttpClient
 from storage.records import Mention
 
 logger = logging.getLogger(__name__)
@@ -76,7 +75,7 @@ def hit_to_mention(source: str, hit: Mapping[str, Any]) -> Mention:
     )
 
 
-class HackerNewsListener:
+class HackerNewsListener(BaseListener[HackerNewsSettings]):
     """Searches Hacker News for each brand term, newest first.
 
     Cursor: ``{"streams": {"<brand>|<term>": {"since": unix_s, "ids": [objectID, ...]}}}``.
@@ -84,19 +83,6 @@ class HackerNewsListener:
 
     kind: ClassVar[str] = "hackernews"
     Settings = HackerNewsSettings
-
-    def __init__(
-        self,
-        settings: HackerNewsSettings,
-        *,
-        name: str,
-        http: HttpClient,
-        queries: Sequence[BrandQuery] = (),
-    ) -> None:
-        self.settings = settings
-        self.name = name
-        self.http = http
-        self.queries = tuple(queries)
 
     def _page(self, term: str, since: int | None, page: int) -> Mapping[str, Any]:
         params: dict[str, str | int] = {

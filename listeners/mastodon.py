@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from pydantic import Field, SecretStr
 
-from listeners.base import Batch, BrandQuery, ListenerSettings
+from listeners.base import BaseListener, Batch, BrandQuery, ListenerSettings
 from listeners.errors import MalformedResponse
 from listeners.html_text import html_to_text
 from listeners.http import HttpClient
@@ -127,7 +127,7 @@ def status_to_mention(source: str, status: Mapping[str, Any], *, instance_host: 
     )
 
 
-class MastodonListener:
+class MastodonListener(BaseListener[MastodonSettings]):
     """Reads hashtag/public timelines and searches on Mastodon instances.
 
     Cursor: ``{"streams": {"<host> <stream>": {"min_id": newest status id}}}``.
@@ -144,10 +144,7 @@ class MastodonListener:
         http: HttpClient,
         queries: Sequence[BrandQuery] = (),
     ) -> None:
-        self.settings = settings
-        self.name = name
-        self.http = http
-        self.queries = tuple(queries)
+        super().__init__(settings, name=name, http=http, queries=queries)
         self._spent: set[str] = set()  # instances whose rate-limit budget is used up
 
     def _streams(self) -> list[tuple[str, str, dict[str, str], bool]]:

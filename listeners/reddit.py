@@ -31,7 +31,7 @@ import praw
 import prawcore
 from pydantic import Field, SecretStr
 
-from listeners.base import Batch, BrandQuery, ListenerSettings, call_with_backoff
+from listeners.base import BaseListener, Batch, BrandQuery, ListenerSettings, call_with_backoff
 from listeners.errors import (
     AccessDenied,
     ListenerError,
@@ -203,7 +203,7 @@ def translate_error(exc: Exception, *, source: str) -> ListenerError:
     return ListenerError(source, f"Reddit request failed: {exc.__class__.__name__}: {exc}")
 
 
-class RedditListener:
+class RedditListener(BaseListener[RedditSettings]):
     """Polls watched subreddits and brand searches on Reddit (see the module docstring).
 
     Cursor: ``{"streams": {key: {"newest": fullname, "newest_utc": seconds}}}`` with one
@@ -221,9 +221,7 @@ class RedditListener:
         http: HttpClient,
         queries: Sequence[BrandQuery] = (),
     ) -> None:
-        self.settings = settings
-        self.name = name
-        self.queries = tuple(queries)
+        super().__init__(settings, name=name, http=http, queries=queries)
         self._backoff = http.backoff
         self._reddit: praw.Reddit | None = None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from brandpulse.config import AnalysisConfig
-from sentiment import Analyzer, VaderAnalyzer, detect_languages
+from sentiment import Analyzer, detect_languages
 from storage import Repository
 from storage.repo import AnalysisInput
 
@@ -17,8 +17,6 @@ MAX_ANALYZED_CHARS = 1_000
 
 def make_analyzer(config: AnalysisConfig) -> Analyzer:
     """Build the configured backend (see ``[analysis]`` in the README)."""
-    if config.backend == "vader":
-        return VaderAnalyzer()
     from sentiment.router import build_analyzer
 
     options = {"model_dir": config.model_dir} if config.model_dir else {}

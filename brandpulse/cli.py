@@ -305,6 +305,53 @@ def label(
     typer.echo(f"mention {mention_id} labelled {value}")
 
 
+DEFAULT_EVAL_DATA = Path("../shared/data")
+
+
+@app.command()
+def evaluate(
+    data: Annotated[
+        Path,
+        typer.Option(help="Folder with the labeled sets (sentiment/ of ../shared/data)."),
+    ] = DEFAULT_EVAL_DATA,
+    backend: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Backend(s) to score: auto, multilingual, vader, transformers (repeatable). "
+            "VADER is always measured in the same run as the baseline."
+        ),
+    ] = None,
+    model_dir: Annotated[
+        Path | None, typer.Option(help="Local model folder for the transformers backend.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N texts of each set.")] = None,
+    json_output: Annotated[
+        Path | None, typer.Option("--json", help="Also write the figures as JSON here.")
+    ] = None,
+) -> None:
+    """Score sentiment backends on the labeled validation sets, per language: macro-F1
+    (macro-recall for TweetEval), negative precision and recall, texts per second."""
+    from sentiment.evaluate import format_report, run_evaluation
+    from sentiment.router import build_analyzer
+
+    if not data.is_dir():
+        _echo_err(f"error: {data} is not a folder; pass --data ../shared/data")
+        raise typer.Exit(EXIT_USAGE)
+    names = backend or ["auto", "multilingual"]
+    analyzers = []
+    for name in names:
+        options = {"model_dir": str(model_dir)} if name == "transformers" and model_dir else {}
+        try:
+            analyzers.append(build_analyzer(name, **options))
+        except (ValueError, OSError, ImportError) as exc:
+            _echo_err(f"error: backend {name!r}: {exc}")
+            raise typer.Exit(EXIT_USAGE) from None
+    report = run_evaluation(data, analyzers, limit=limit)
+    typer.echo(format_report(report))
+    if json_output:
+        json_output.write_text(json.dumps(report.to_dict(), indent=2), encoding="utf-8")
+
+
 @app.command("training-data")
 def training_data(
     config: ConfigOption = None,

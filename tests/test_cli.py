@@ -154,3 +154,20 @@ def test_invalid_config_exits_2_naming_the_key(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", "--once", "--config", str(bad)])
     assert result.exit_code == 2
     assert "sources[0] (name='x').url: Field required" in result.stderr
+
+
+def test_evaluate_prints_figures_for_each_backend_and_vader(tmp_path: Path) -> None:
+    fixtures = Path(__file__).parent / "fixtures" / "sentiment"
+    out = tmp_path / "eval.json"
+    result = runner.invoke(
+        app,
+        ["evaluate", "--data", str(fixtures), "--backend", "multilingual", "--json", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "multilingual@" in result.output and "vader@" in result.output
+    for column in ("macro_f1", "macro_recall", "negP", "negR", "texts/s"):
+        assert column in result.output
+    figures = json.loads(out.read_text())
+    assert figures, "the JSON report holds the figures"
+    missing = runner.invoke(app, ["evaluate", "--data", str(tmp_path / "nope")])
+    assert missing.exit_code == 2 and "is not a folder" in missing.stderr

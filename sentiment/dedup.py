@@ -10,7 +10,8 @@ Method
    removed; runs of hashtags at the end of a text (or of two or more at its start) removed
    (tags added when cross-posting); the ``#`` of hashtags inside a sentence dropped (the word
    is kept); every run of non-letter, non-digit characters becomes one space; letters
-   repeated more than twice are capped at two. No word tokenizer is used, so Arabic, Bulgarian (Cyrillic) and any other script work the same way.
+   repeated more than twice are capped at two. No word tokenizer is used, so Arabic,
+   Bulgarian (Cyrillic) and any other script work the same way.
    Only the first ``max_chars`` (default 2,000) normalised characters are compared: syndicated
    copies differ in where they are cut, not in how they start.
 2. **Shingle**: the set of character ``k``-grams (default ``k = 5``) of the normalised text.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -80,7 +81,7 @@ def test_default_embedder_separates_three_real_complaint_themes(topics: list[Top
 def test_labels_name_the_theme(topics: list[Topic]) -> None:
     for topic in topics:
         theme = Counter(THEMES[i] for i in topic.members).most_common(1)[0][0]
-        assert set(topic.label.split()) & THEME_WORDS[theme], (theme, topic.label)
+        assert set(re.findall(r"\w+", topic.label)) & THEME_WORDS[theme], (theme, topic.label)
         assert topic.keywords and topic.keywords[0] in topic.label
 
 

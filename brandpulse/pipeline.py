@@ -7,6 +7,7 @@ continues with the mentions not yet analyzed and the alerts not yet delivered.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,6 +29,12 @@ from storage.models import utcnow
 logger = logging.getLogger(__name__)
 
 FILE_TARGET = "file"
+#: Near-duplicates are looked for among mentions collected in this many days (and at most
+#: STORY_WINDOW_MAX of them).
+STORY_WINDOW_DAYS = 7
+STORY_WINDOW_MAX = 5_000
+#: Negative mentions per brand clustered into themes (the most negative first).
+TOPIC_SAMPLE_MAX = 300
 #: Alerts older than this are not delivered to a recipient added later (days).
 DELIVERY_LOOKBACK_DAYS = 14
 
@@ -38,6 +45,7 @@ class CycleReport:
 
     sources: list[SourceRun] = field(default_factory=list)
     analyzed: int = 0
+    stories_joined: int = 0
     alerts_raised: int = 0
     alerts_in_digest: int = 0
     deliveries: list[DeliveryOutcome] = field(default_factory=list)
@@ -103,6 +111,62 @@ class Pipeline:
 
     def analyze(self) -> int:
         return analyze_pending(self.repo, self.analyzer, batch_size=self.config.analysis.batch_size)
+
+    def group_stories(self) -> int:
+        """Group recent near-duplicates (cross-posts, retweets, syndicated copies) into
+        stories so one story alerts once. Returns how many mentions joined a story."""
+        from sentiment.dedup import near_duplicate_groups
+
+        since = self._now() - timedelta(days=STORY_WINDOW_DAYS)
+        recent = self.repo.recent_for_grouping(since=since, limit=STORY_WINDOW_MAX)
+        if len(recent) < 2:
+            return 0
+        groups = near_duplicate_groups(
+            [f"{p.title}\n{p.text}" if p.title else p.text for p in recent]
+        )
+        sizes: dict[int, int] = {}
+        for group in groups:
+            sizes[group] = sizes.get(group, 0) + 1
+        stories = {
+            p.mention_id: recent[group].mention_id
+            for p, group in zip(recent, groups, strict=True)
+            if sizes[group] > 1
+        }
+        self.repo.set_story_ids(stories)
+        return sum(1 for mid, story in stories.items() if mid != story)
+
+    def update_topics(self) -> dict[str, list[tuple[str, int]]]:
+        """Cluster each brand's negative mentions of the report period into labelled
+        themes, store each mention's theme, and return ``brand → [(theme, count)]``."""
+        from sentiment.topics import cluster_topics
+
+        period_start = self._now() - timedelta(days=self.config.digest.period_days)
+        themes: dict[str, list[tuple[str, int]]] = {}
+        for brand in self.config.brands:
+            negatives = self.repo.mentions(
+                brand=brand.name,
+                label="negative",
+                since=period_start,
+                order="-score",
+                limit=TOPIC_SAMPLE_MAX,
+            )
+            if len(negatives) < 4:
+                continue
+            # The brand's own name is in every text: it is not a theme.
+            name = re.compile(
+                "|".join(re.escape(t) for t in brand.terms_record().terms), re.IGNORECASE
+            )
+            texts = [
+                name.sub(" ", f"{m.title}. {m.text}" if m.title else m.text) for m in negatives
+            ]
+            topics = cluster_topics(texts)
+            assigned: dict[int, str] = {}
+            for topic in topics:
+                for index in topic.members:
+                    assigned[negatives[index].id] = topic.label
+            self.repo.set_topics(assigned)
+            themes[brand.name] = [(t.label, len(t.members)) for t in topics]
+        return themes
 
     def raise_alerts(self) -> int:
         """Create an alert for each new mention that matches the alert rules."""
@@ -204,7 +268,9 @@ class Pipeline:
         report = CycleReport()
         report.sources = self.collect()
         report.analyzed = self.analyze()
+        report.stories_joined = self.group_stories()
         report.alerts_raised = self.raise_alerts()
+        themes = self.update_topics()
         report.alerts_in_digest, report.deliveries, files = self.deliver()
-        report.files = files + self.write_competitor_report()
+        report.files = files + self.write_competitor_report(themes)
         return report

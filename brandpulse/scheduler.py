@@ -69,6 +69,7 @@ def build_scheduler(config: Config, pipeline: Pipeline) -> Any:
     def poll(source_name: str) -> None:
         pipeline.collect(only={source_name})
         pipeline.analyze()
+        pipeline.group_stories()
         if pipeline.raise_alerts():
             pipeline.deliver()
 
@@ -94,8 +95,9 @@ def build_scheduler(config: Config, pipeline: Pipeline) -> Any:
             add_interval_job(f"crawl:{crawl.name}", crawl.interval_minutes, crawl.name, "crawls")
 
     def digest() -> None:
+        themes = pipeline.update_topics()
         pipeline.deliver()
-        pipeline.write_competitor_report()
+        pipeline.write_competitor_report(themes)
 
     scheduler.add_job(
         digest,

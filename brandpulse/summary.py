@@ -60,6 +60,11 @@ def cycle_summary(report: CycleReport, *, repo: Repository) -> str:
         else:
             lines.append(f"  {run.name}: FAILED — {run.error}")
     lines.append(f"Analyzed {report.analyzed} new mention(s).")
+    if report.stories_joined:
+        lines.append(
+            f"{report.stories_joined} mention(s) are near-duplicates of an earlier story "
+            "(grouped: one story alerts once)."
+        )
     lines.append("Mentions stored, by brand (positive / neutral / negative):")
     for c in repo.brand_counts():
         own = " (you)" if c.is_own else ""

@@ -100,6 +100,20 @@ def test_cycle_survives_bad_sources_and_retries_failed_delivery(
     )
     assert not runs["unreachable"].ok and "cannot reach" in (runs["unreachable"].error or "")
     assert first.analyzed == 16
+    # The alert feed carries templated insider-sale stories (Cal Henderson, 1500 shares,
+    # from two sites): near-duplicates grouped into one story.
+    assert first.stories_joined >= 1
+    stories: dict[int, list[str]] = {}
+    for m in pipeline.repo.mentions():
+        stories.setdefault(m.story, []).append(m.title)
+    assert any(
+        len(titles) > 1 and all("Insider" in t and "Sells" in t for t in titles)
+        for titles in stories.values()
+    ), stories
+    negatives = pipeline.repo.mentions(label="negative")
+    if len(negatives) >= 4:
+        assert all(m.topic for m in negatives), "negatives get a theme"
+        assert "WHAT THE NEGATIVES ARE ABOUT" in (tmp_path / "out" / "competitors.txt").read_text()
     assert first.alerts_raised >= 2
     assert [o.ok for o in first.deliveries] == [False]
     health = {h.name: h for h in pipeline.repo.source_health()}

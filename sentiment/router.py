@@ -32,7 +32,8 @@ class RoutedAnalyzer:
         vader: the fast English backend (default: a new :class:`VaderAnalyzer`).
         min_language_confidence: language-ID probability needed to trust "en" (default 0.8).
         vader_accept_above: VADER compound score at or above which VADER's answer is kept
-            (default 0.5, "clearly positive"); anything lower goes to ``fallback``.
+            (default 0.7, "clearly positive": on the validation sets 0.7 cost no TweetEval
+            macro-recall, 0.5 cost 0.9 points, 0.3 cost 1.7); anything lower goes to ``fallback``.
     """
 
     name = "auto"
@@ -43,7 +44,7 @@ class RoutedAnalyzer:
         fallback: Analyzer | None = None,
         vader: VaderAnalyzer | None = None,
         min_language_confidence: float = 0.8,
-        vader_accept_above: float = 0.5,
+        vader_accept_above: float = 0.7,
     ) -> None:
         if fallback is None:
             from sentiment.multilingual import MultilingualAnalyzer

@@ -115,8 +115,11 @@ def demo(
     except DatabaseError as exc:
         raise _fail_db(exc) from None
     _print_cycle(report, repo=repo)
-    typer.echo(f"\nDemo config: {cfg.path}  database: {cfg.database.url}")
-    typer.echo("Run it again: nothing is stored or alerted twice.")
+    followup = output / "brandpulse.toml"
+    typer.echo(f"\nDatabase: {cfg.database.url}")
+    typer.echo("Run it again: nothing is stored or alerted twice. Explore the result:")
+    typer.echo(f"  brandpulse export --format jsonl --config {followup}")
+    typer.echo(f"  brandpulse sources --config {followup}")
 
 
 class ExportFormat(StrEnum):

@@ -20,7 +20,7 @@ def register_crawls(config: Config, repo: Repository) -> None:
             crawl.name,
             f"crawl:{crawl.spider}",
             expected_interval_s=crawl.interval_minutes * 60,
-            enabled=crawl.enabled,
+            enabled=None if crawl.enabled else False,
             disabled_reason=None if crawl.enabled else "enabled = false in the config",
         )
 

@@ -46,11 +46,26 @@ def serve_directory(root: Path) -> Iterator[str]:
         thread.join(timeout=5)
 
 
+def write_followup_config(output: Path, base_url: str) -> Path:
+    """Write ``<output>/brandpulse.toml``: the demo config with its paths filled in, so
+    ``export``, ``sources``, ``label`` and ``training-data`` work on the demo database
+    afterwards (its source URLs point at the demo server, which runs only during
+    ``brandpulse demo``)."""
+    text = DEMO_CONFIG.read_text(encoding="utf-8")
+    text = text.replace("${BRANDPULSE_DEMO_DIR}", output.as_posix()).replace(
+        "${BRANDPULSE_DEMO_URL}", base_url
+    )
+    path = output / "brandpulse.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def run_demo(output: Path) -> tuple[CycleReport, Repository, Config]:
     """Run one cycle of the demo config against the local replay server."""
     output = output.resolve()
     output.mkdir(parents=True, exist_ok=True)
     with serve_directory(DEMO_DATA) as base_url:
+        write_followup_config(output, base_url)
         env = {**os.environ, "BRANDPULSE_DEMO_URL": base_url, "BRANDPULSE_DEMO_DIR": str(output)}
         config = load_config(DEMO_CONFIG, env=env)
         pipeline = Pipeline(config)

@@ -81,7 +81,8 @@ def register_sources(config: Config, repo: Repository) -> None:
             source.name,
             source.type,
             expected_interval_s=source.interval_minutes * 60,
-            enabled=source.enabled,
+            # enabled in the config: keep what the last run found (e.g. no credentials)
+            enabled=None if source.enabled else False,
             disabled_reason=None if source.enabled else "enabled = false in the config",
         )
 

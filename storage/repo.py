@@ -95,18 +95,23 @@ class Repository:
         kind: str,
         *,
         expected_interval_s: int | None = None,
-        enabled: bool = True,
+        enabled: bool | None = True,
         disabled_reason: str | None = None,
     ) -> None:
-        """Register a configured source (idempotent); keeps its cursor and health."""
-        values = {
-            "kind": kind,
-            "expected_interval_s": expected_interval_s,
-            "enabled": enabled,
-            "disabled_reason": disabled_reason,
-        }
+        """Register a configured source (idempotent); keeps its cursor and health.
+
+        ``enabled=None`` keeps the stored state (a new source starts enabled): use it when
+        the config allows the source but only a run can tell whether it is usable.
+        """
+        values: dict[str, Any] = {"kind": kind, "expected_interval_s": expected_interval_s}
+        if enabled is not None:
+            values.update(enabled=enabled, disabled_reason=disabled_reason)
         with Session(self.engine) as session, session.begin():
-            stmt = self._insert(m.Source).values(name=name, consecutive_failures=0, **values)
+            stmt = self._insert(m.Source).values(
+                name=name,
+                consecutive_failures=0,
+                **{"enabled": True, "disabled_reason": None, **values},
+            )
             session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=values))
 
     def get_cursor(self, source: str) -> dict[str, Any] | None:

@@ -42,15 +42,8 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def demo_config(demo_dir: Path) -> Path:
-    """A config pointing at the demo database (sources: none, so nothing is fetched)."""
-    path = demo_dir / "export.toml"
-    path.write_text(
-        f'[database]\nurl = "sqlite:///{demo_dir / "brandpulse.db"}"\n'
-        '[[brands]]\nname = "Slack"\nown = true\n'
-        '[[brands]]\nname = "Microsoft Teams"\n[[brands]]\nname = "Discord"\n'
-        '[[brands]]\nname = "Gmail"\n'
-    )
-    return path
+    """The follow-up config the demo writes next to its database."""
+    return demo_dir / "brandpulse.toml"
 
 
 def test_demo_writes_digests_and_second_run_adds_nothing(demo_dir: Path) -> None:
@@ -113,16 +106,13 @@ def test_label_correction_wins_and_exports(demo_dir: Path) -> None:
     assert bad.exit_code == 2
 
 
-def test_sources_shows_health(demo_dir: Path, tmp_path: Path) -> None:
-    config = tmp_path / "c.toml"
-    config.write_text(
-        demo_config(demo_dir).read_text()
-        + '[[sources]]\nname = "google-alerts-slack"\ntype = "feed"\nurl = "http://x"\n'
-    )
-    result = runner.invoke(app, ["sources", "--config", str(config)])
+def test_sources_shows_health(demo_dir: Path) -> None:
+    result = runner.invoke(app, ["sources", "--config", str(demo_config(demo_dir))])
     assert result.exit_code == 0, result.output
     line = next(ln for ln in result.output.splitlines() if ln.startswith("google-alerts-slack"))
     assert " ok " in line and " 16" in line
+    reddit = next(ln for ln in result.output.splitlines() if ln.startswith("reddit"))
+    assert "disabled" in reddit and "REDDIT_CLIENT_ID" in reddit
 
 
 def test_classify_contract_and_bad_lines() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -22,6 +23,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sentiment.datasets import validation_sets  # noqa: E402
+
+_COLD_LOAD = (
+    "import time; t = time.perf_counter(); "
+    "from sentiment.multilingual import MultilingualAnalyzer; MultilingualAnalyzer(); "
+    "print(f'{time.perf_counter() - t:.2f}')"
+)
 
 
 def _texts(n: int) -> tuple[list[str], str]:
@@ -61,6 +68,12 @@ def main() -> int:
     multi = MultilingualAnalyzer()
     load = time.perf_counter() - started
     print(f"multilingual load (imports + weights + warm-up): {load:.2f} s")
+    cold = subprocess.run(
+        [sys.executable, "-c", _COLD_LOAD], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    print(
+        f"multilingual load in a fresh interpreter (numpy import included): {cold.stdout.strip()} s"
+    )
 
     from sentiment.router import RoutedAnalyzer
     from sentiment.vader import VaderAnalyzer

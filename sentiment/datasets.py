@@ -150,6 +150,36 @@ def load_vader(root: Path, name: str, *, neutral_band: float = 0.5) -> LabeledSe
     return LabeledSet(f"vader/{name}", "train", "en", tuple(texts), tuple(labels))
 
 
+_LABEL_NAMES = {"negative": NEG, "neutral": NEU, "positive": POS}
+
+
+def load_jsonl_labels(path: Path) -> LabeledSet:
+    """Human-labeled JSON Lines (``{"text", "label", ...}``, label a name or 0/1/2), e.g. the
+    corrections exported by ``brandpulse training-data``.
+
+    Raises:
+        ValueError: a line that is not JSON or has an unknown label (names the line).
+    """
+    import json
+
+    texts: list[str] = []
+    labels: list[int] = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            raw = row["label"]
+            label = _LABEL_NAMES[raw] if isinstance(raw, str) else int(raw)
+            if label not in (NEG, NEU, POS):
+                raise ValueError(raw)
+            texts.append(str(row["text"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: bad training line ({exc})") from exc
+        labels.append(label)
+    return LabeledSet(f"extra/{Path(path).name}", "train", "und", tuple(texts), tuple(labels))
+
+
 def validation_sets(data_dir: Path) -> list[LabeledSet]:
     """Every validation split present under ``data_dir``: XLM-T languages, Bulgarian, TweetEval."""
     root = sentiment_root(data_dir)

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from sentiment.datasets import LabeledSet, training_sets, validation_sets
+from sentiment.datasets import LabeledSet, load_jsonl_labels, training_sets, validation_sets
 from sentiment.features import FeatureRecipe, Features, Featurizer
 from sentiment.multilingual import LinearHead
 
@@ -44,12 +44,13 @@ def _key(text: str) -> str:
 
 
 def collect_training_data(
-    data_dir: Path, *, vader_weight: float
+    data_dir: Path, *, vader_weight: float, extra: Sequence[Path] = ()
 ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
     """Texts, labels, per-text weights and dataset ids of every train split, minus val overlap.
 
     Weights balance the classes inside each dataset (each dataset's total weight equals its
-    size); VADER ground-truth sets are further scaled by ``vader_weight``.
+    size); VADER ground-truth sets are further scaled by ``vader_weight``. ``extra`` JSON
+    Lines files (human corrections) are added unbalanced, weight 1 per text, never skipped.
     """
     held_out = {_key(t) for s in validation_sets(data_dir) for t in s.texts}
     texts: list[str] = []
@@ -58,11 +59,13 @@ def collect_training_data(
     groups: list[int] = []
     report: dict[str, Any] = {}
     sets: list[LabeledSet] = list(training_sets(data_dir))
+    sets += [load_jsonl_labels(path) for path in extra]
     for gid, s in enumerate(sets):
         keep = [i for i, t in enumerate(s.texts) if _key(t) not in held_out]
         y = np.asarray([s.labels[i] for i in keep])
         classes, counts = np.unique(y, return_counts=True)
-        if len(classes) < 2:
+        is_extra = s.name.startswith("extra/")
+        if len(classes) < 2 and not is_extra:
             # A set left with one class (XLM-T English: its 409 non-overlapping tweets are all
             # negative) would teach "this language/style means that class": skip it.
             report[s.name] = {
@@ -74,7 +77,8 @@ def collect_training_data(
             logger.info("%s: skipped, one class left after removing val overlap", s.name)
             continue
         per_class = {
-            int(c): len(y) / (n * len(classes)) for c, n in zip(classes, counts, strict=True)
+            int(c): 1.0 if is_extra else len(y) / (n * len(classes))
+            for c, n in zip(classes, counts, strict=True)
         }
         scale = vader_weight if s.name.startswith("vader/") else 1.0
         for i in keep:
@@ -189,10 +193,13 @@ def train(
     vader_weight: float = 0.3,
     holdout: float = 0.15,
     seed: int = 13,
+    extra: Sequence[Path] = (),
 ) -> dict[str, Any]:
     """Train, calibrate offsets on a seeded hold-out of the training data, refit, save."""
     started = time.perf_counter()
-    texts, y, w, groups, sets_report = collect_training_data(data_dir, vader_weight=vader_weight)
+    texts, y, w, groups, sets_report = collect_training_data(
+        data_dir, vader_weight=vader_weight, extra=extra
+    )
     logger.info("featurising %d training texts", len(texts))
     x = _design_matrix(Featurizer(recipe)(texts), recipe)
 
@@ -238,6 +245,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--hash-bits", type=int, default=18, help="log2 char buckets")
     parser.add_argument("--word-hash-bits", type=int, default=17, help="log2 word buckets")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--extra",
+        type=Path,
+        action="append",
+        default=[],
+        help="JSON Lines {text, label} to add (e.g. `brandpulse training-data` output)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
     recipe = FeatureRecipe(
@@ -246,7 +260,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         vader_weight=args.lexicon_weight,
     )
     meta = train(
-        args.data, args.out, recipe=recipe, c=args.c, vader_weight=args.vader_weight, seed=args.seed
+        args.data,
+        args.out,
+        recipe=recipe,
+        c=args.c,
+        vader_weight=args.vader_weight,
+        seed=args.seed,
+        extra=args.extra,
     )
     sys.stdout.write(json.dumps({k: meta[k] for k in ("version", "holdout_mean_macro_f1")}) + "\n")
     return 0

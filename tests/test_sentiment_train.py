@@ -65,3 +65,25 @@ def test_choose_offsets_prefers_the_negative_boost_when_negatives_are_under_call
     offset, score = choose_offsets(probs, y, np.zeros(300, dtype=int))
     assert offset[0] > 0.2 and offset[1] == 0.0
     assert score > 0.95
+
+
+def test_extra_corrections_are_added_unbalanced_and_never_skipped(tmp_path: Path) -> None:
+    import json
+
+    import pytest
+
+    from sentiment.datasets import load_jsonl_labels
+
+    root = tmp_path / "data"
+    _write(root / "tweeteval" / "val_text.txt", ["in val"])
+    _write(root / "tweeteval" / "val_labels.txt", ["1"])
+    rows = [{"text": "Service down again", "label": "negative"}, {"text": "in val", "label": 1}]
+    extra = tmp_path / "corrections.jsonl"
+    extra.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    texts, y, w, _, report = collect_training_data(root, vader_weight=0.3, extra=[extra])
+    assert texts == ["Service down again"] and y.tolist() == [0] and w.tolist() == [1.0]
+    assert report["extra/corrections.jsonl"]["used"] == 1
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "x", "label": "angry"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad\.jsonl:1"):
+        load_jsonl_labels(bad)

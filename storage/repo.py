@@ -467,15 +467,20 @@ class Repository:
             rows = session.execute(stmt).all()
         return [PendingText(mid, title, text, None) for mid, title, text in reversed(rows)]
 
-    def set_story_ids(self, stories: dict[int, int]) -> None:
-        """Record ``mention id → story id`` (the earliest near-duplicate's id)."""
+    def set_story_ids(self, stories: dict[int, int]) -> int:
+        """Record ``mention id → story id`` (the earliest near-duplicate's id); returns how
+        many mentions changed story."""
+        changed = 0
         with Session(self.engine) as session, session.begin():
             for mention_id, story_id in stories.items():
-                session.execute(
+                value = None if story_id == mention_id else story_id
+                result = session.execute(
                     update(m.Mention)
-                    .where(m.Mention.id == mention_id)
-                    .values(story_id=None if story_id == mention_id else story_id)
+                    .where(m.Mention.id == mention_id, m.Mention.story_id.is_distinct_from(value))
+                    .values(story_id=value)
                 )
+                changed += result.rowcount or 0
+        return changed
 
     def record_deliveries(
         self, alert_ids: Sequence[int], target: str, *, ok: bool, error: str | None = None

@@ -56,6 +56,7 @@ def test_demo_writes_digests_and_second_run_adds_nothing(demo_dir: Path) -> None
     again = runner.invoke(app, ["demo", "--output", str(demo_dir)])
     assert again.exit_code == 0, again.output
     assert "Alerts: 0 raised this run, 0 in this digest" in again.output
+    assert "near-duplicates" not in again.output, "stories already grouped are not recounted"
     assert len(export_rows(demo_dir)) == len(before)
     assert "No new negative mentions" in (digests / "digest.txt").read_text()
 

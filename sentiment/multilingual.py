@@ -20,7 +20,7 @@ import numpy as np
 
 from sentiment.base import LABELS, Sentiment
 from sentiment.features import FeatureRecipe, Features, Featurizer
-from sentiment.language import detect_languages
+from sentiment.language import resolve_languages
 
 logger = logging.getLogger(__name__)
 
@@ -139,12 +139,7 @@ class MultilingualAnalyzer:
     ) -> list[Sentiment]:
         """Classify texts; ``score`` is P(positive) - P(negative), ``confidence`` P(label)."""
         texts = list(texts)
-        if languages is None:
-            languages = (
-                [g.code for g in detect_languages(texts)] if self._detect else ["und"] * len(texts)
-            )
-        elif len(languages) != len(texts):
-            raise ValueError("languages must have the same length as texts")
+        languages = resolve_languages(texts, languages, detect=self._detect)
         probs = self.probabilities(texts)
         decided = self._head.decide(probs) if len(texts) else np.zeros(0, dtype=int)
         results = []

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import argparse
 import glob
-import itertools
 import os
 import random
 import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -72,22 +70,6 @@ def _topic_texts(n: int) -> list[str]:
     return (texts * (n // len(texts) + 1))[:n]
 
 
-def _naive_dedup(texts: Sequence[str], threshold: float) -> list[int]:
-    sets = [dedup._shingles(t) for t in texts]
-    parent = list(range(len(texts)))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            x = parent[x]
-        return x
-
-    for i, j in itertools.combinations(range(len(texts)), 2):
-        if dedup._sim(sets[i], sets[j], dedup._MIN_CONTAINMENT) >= threshold:
-            ri, rj = find(i), find(j)
-            parent[max(ri, rj)] = min(ri, rj)
-    return [find(i) for i in range(len(texts))]
-
-
 def _naive_agglomerative(x: np.ndarray, k: int) -> np.ndarray:
     """Average-linkage agglomerative clustering on cosine distance, merged down to k."""
     n = len(x)
@@ -128,7 +110,7 @@ def main() -> None:
     )
     sub = texts[: args.n_naive]
     start = time.perf_counter()
-    naive_groups = _naive_dedup(sub, dedup.DEFAULT_THRESHOLD)
+    naive_groups = dedup.all_pairs_groups(sub, threshold=dedup.DEFAULT_THRESHOLD)
     naive = time.perf_counter() - start
     start = time.perf_counter()
     fast_sub = dedup.near_duplicate_groups(sub)

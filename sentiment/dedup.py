@@ -36,6 +36,7 @@ TweetEval, XLM-T and the VADER tweet set (see ``tests/fixtures/sentiment_topics/
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import re
@@ -214,3 +215,21 @@ def near_duplicate_groups(
                 uf.union(i, j)
     logger.debug("near_duplicate_groups: %d texts, %d candidate pairs verified", n, n_candidates)
     return [uf.find(i) for i in range(n)]
+
+
+def all_pairs_groups(texts: Sequence[str], *, threshold: float = DEFAULT_THRESHOLD) -> list[int]:
+    """Reference implementation of :func:`near_duplicate_groups` comparing every pair
+    (quadratic): the baseline its tests and benchmark check it against."""
+    sets = [_shingles(t) for t in texts]
+    parent = list(range(len(texts)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for i, j in itertools.combinations(range(len(texts)), 2):
+        if _sim(sets[i], sets[j], _MIN_CONTAINMENT) >= threshold:
+            ri, rj = find(i), find(j)
+            parent[max(ri, rj)] = min(ri, rj)
+    return [find(i) for i in range(len(texts))]

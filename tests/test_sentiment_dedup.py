@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -101,27 +100,11 @@ def test_syndicated_truncations_of_a_real_feed_post_group_with_it() -> None:
     assert groups[: len(FEED)] == list(range(len(FEED)))
 
 
-def _brute_force_groups(texts: list[str], threshold: float) -> list[int]:
-    sets = [dedup._shingles(t) for t in texts]
-    parent = list(range(len(texts)))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            x = parent[x]
-        return x
-
-    for i, j in itertools.combinations(range(len(texts)), 2):
-        if dedup._sim(sets[i], sets[j], dedup._MIN_CONTAINMENT) >= threshold:
-            ri, rj = find(i), find(j)
-            parent[max(ri, rj)] = min(ri, rj)
-    return [find(i) for i in range(len(texts))]
-
-
 @pytest.mark.parametrize("threshold", [0.5, DEFAULT_THRESHOLD, 0.9])
 def test_prefix_filtering_equals_all_pairs_comparison(threshold: float) -> None:
     texts = [p[k] for p in PAIRS for k in ("a", "b")] + [e["text"] for e in FEED]
-    assert near_duplicate_groups(texts, threshold=threshold) == _brute_force_groups(
-        texts, threshold
+    assert near_duplicate_groups(texts, threshold=threshold) == dedup.all_pairs_groups(
+        texts, threshold=threshold
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 from brandpulse.analysis import make_analyzer
 from brandpulse.config import AnalysisConfig
-from sentiment import Analyzer, detect_languages
+from sentiment import Analyzer
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,9 @@ def classify_stream(
         if not batch:
             return
         texts = [text for _, text in batch]
-        langs = [language] * len(texts) if language else [g.code for g in detect_languages(texts)]
+        # Without --lang the backend identifies languages itself (once, with the
+        # confidence the router needs to trust "English").
+        langs = [language] * len(texts) if language else None
         for (item_id, _), result in zip(
             batch, analyzer.analyze(texts, languages=langs), strict=True
         ):

@@ -23,7 +23,7 @@ from digest.render import Rendered, render_alert_digest, render_competitor_repor
 from digest.urgency import urgency
 from listeners.health import is_silent
 from sentiment import Analyzer
-from storage import Repository, init_db, make_engine
+from storage import Repository, SourceHealth, init_db, make_engine
 from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
@@ -185,9 +185,11 @@ class Pipeline:
             rows.append((mention.id, brand, urgency(mention, now=now)))
         return self.repo.insert_alerts(rows)
 
-    def silent_sources(self) -> list[str]:
+    def health_and_silent(self) -> tuple[list[SourceHealth], list[str]]:
+        """Every source's health, and the names of those silent for too long."""
         now = self._now()
-        return [h.name for h in self.repo.source_health() if is_silent(h, now)]
+        health = self.repo.source_health()
+        return health, [h.name for h in health if is_silent(h, now)]
 
     def deliver(self) -> tuple[int, list[DeliveryOutcome], list[Path]]:
         """Write the alert digest to files and send it to every recipient that has
@@ -195,8 +197,7 @@ class Pipeline:
         now = self._now()
         since = now - timedelta(days=DELIVERY_LOOKBACK_DAYS)
         digest_cfg = self.config.digest
-        health = self.repo.source_health()
-        silent = self.silent_sources()
+        health, silent = self.health_and_silent()
         period_start = now - timedelta(days=digest_cfg.period_days)
         thank_you = [
             m
@@ -246,14 +247,15 @@ class Pipeline:
     ) -> list[Path]:
         now = self._now()
         period_start = now - timedelta(days=self.config.digest.period_days)
+        health, silent = self.health_and_silent()
         report = build_competitor_report(
             title=f"{self.config.digest.title}: competitor summary",
             counts=self.repo.brand_counts(since=period_start),
             period_start=period_start,
             now=now,
             themes=themes,
-            health=self.repo.source_health(),
-            silent=self.silent_sources(),
+            health=health,
+            silent=silent,
         )
         return write_files(
             render_competitor_report(report),

@@ -45,6 +45,15 @@ class Analyzer(Protocol):
     ) -> list[Sentiment]: ...
 
 
+def sentiment_from_probabilities(
+    probabilities: Sequence[float], label_index: int, *, language: str, model: str
+) -> Sentiment:
+    """A result from class probabilities ordered as :data:`LABELS` (negative, neutral,
+    positive): score = P(positive) - P(negative), confidence = P(chosen label)."""
+    score = min(1.0, max(-1.0, float(probabilities[2]) - float(probabilities[0])))
+    return Sentiment(LABELS[label_index], score, float(probabilities[label_index]), language, model)
+
+
 def label_from_score(score: float, *, threshold: float = 0.05) -> Label:
     """Map a polarity score in [-1, 1] to a label; |score| < threshold is neutral.
 

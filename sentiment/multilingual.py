@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from sentiment.base import LABELS, Sentiment
+from sentiment.base import Sentiment, sentiment_from_probabilities
 from sentiment.features import FeatureRecipe, Features, Featurizer
 from sentiment.language import resolve_languages
 
@@ -142,8 +142,7 @@ class MultilingualAnalyzer:
         languages = resolve_languages(texts, languages, detect=self._detect)
         probs = self.probabilities(texts)
         decided = self._head.decide(probs) if len(texts) else np.zeros(0, dtype=int)
-        results = []
-        for row, k, lang in zip(probs, decided, languages, strict=True):
-            score = float(np.clip(row[2] - row[0], -1.0, 1.0))
-            results.append(Sentiment(LABELS[int(k)], score, float(row[int(k)]), lang, self.model))
-        return results
+        return [
+            sentiment_from_probabilities(row, int(k), language=lang, model=self.model)
+            for row, k, lang in zip(probs, decided, languages, strict=True)
+        ]

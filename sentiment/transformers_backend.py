@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from sentiment.base import LABELS, Label, Sentiment
+from sentiment.base import LABELS, Label, Sentiment, sentiment_from_probabilities
 from sentiment.language import resolve_languages
 
 logger = logging.getLogger(__name__)
@@ -158,9 +158,7 @@ class TransformersAnalyzer:
         texts = list(texts)
         languages = resolve_languages(texts, languages, detect=self._detect)
         probs = self.probabilities(texts)
-        results = []
-        for row, lang in zip(probs, languages, strict=True):
-            k = int(np.argmax(row))
-            score = float(np.clip(row[2] - row[0], -1.0, 1.0))
-            results.append(Sentiment(LABELS[k], score, float(row[k]), lang, self.model))
-        return results
+        return [
+            sentiment_from_probabilities(row, int(np.argmax(row)), language=lang, model=self.model)
+            for row, lang in zip(probs, languages, strict=True)
+        ]

@@ -6,6 +6,7 @@ import logging
 
 from brandpulse.config import AnalysisConfig
 from sentiment import Analyzer, detect_languages
+from sentiment.language import RECORDED_CONFIDENCE, TRUSTED_CONFIDENCE, language_or_fallback
 from storage import Repository
 from storage.repo import AnalysisInput
 
@@ -27,7 +28,10 @@ def analyze_pending(repo: Repository, analyzer: Analyzer, *, batch_size: int = 6
     """Classify every mention without an analysis; returns how many were analyzed.
 
     Each batch is committed on its own, so a crash loses at most one batch of work and
-    a re-run continues with what is left.
+    a re-run continues with what is left. Languages are identified once per text: the
+    backend gets a code only where identification is trusted for routing (probability
+    ≥ ``TRUSTED_CONFIDENCE``, else the source's declared language, else ``und``), and
+    the stored language uses the lower ``RECORDED_CONFIDENCE`` bar.
     """
     done = 0
     while True:
@@ -41,11 +45,15 @@ def analyze_pending(repo: Repository, analyzer: Analyzer, *, batch_size: int = 6
             for p in pending
         ]
         guesses = detect_languages(texts)
-        languages = [
-            g.code if g.confidence >= 0.5 or not p.language else p.language
+        routed = [
+            language_or_fallback(g, p.language, min_confidence=TRUSTED_CONFIDENCE)
             for g, p in zip(guesses, pending, strict=True)
         ]
-        results = analyzer.analyze(texts, languages=languages)
+        recorded = [
+            language_or_fallback(g, p.language, min_confidence=RECORDED_CONFIDENCE)
+            for g, p in zip(guesses, pending, strict=True)
+        ]
+        results = analyzer.analyze(texts, languages=routed)
         repo.save_analyses(
             [
                 AnalysisInput(
@@ -53,11 +61,11 @@ def analyze_pending(repo: Repository, analyzer: Analyzer, *, batch_size: int = 6
                     label=r.label,
                     score=r.score,
                     confidence=r.confidence,
-                    language=r.language,
+                    language=language,
                     model=r.model,
                     language_confidence=g.confidence,
                 )
-                for p, r, g in zip(pending, results, guesses, strict=True)
+                for p, r, g, language in zip(pending, results, guesses, recorded, strict=True)
             ]
         )
         done += len(pending)

@@ -15,6 +15,12 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 UNKNOWN = "und"
+#: Probability at which a guess is trusted for routing: only English guessed at least this
+#: confidently may be answered by VADER (see :class:`sentiment.router.RoutedAnalyzer`).
+TRUSTED_CONFIDENCE = 0.8
+#: Probability at which a guess is recorded as a mention's language (below it the source's
+#: declared language, or ``und``, is recorded; the probability itself is always stored).
+RECORDED_CONFIDENCE = 0.5
 #: Characters given to the identifier; more adds time, not accuracy.
 MAX_CHARS = 400
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -72,3 +78,13 @@ def resolve_languages(
     if not detect:
         return [UNKNOWN] * len(texts)
     return [g.code for g in detect_languages(texts)]
+
+
+def language_or_fallback(
+    guess: LanguageGuess, declared: str | None, *, min_confidence: float
+) -> str:
+    """``guess.code`` when its confidence is at least ``min_confidence``, else the language
+    the source declares, else ``und``."""
+    if guess.confidence >= min_confidence and guess.code != UNKNOWN:
+        return guess.code
+    return declared or UNKNOWN

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sentiment.base import Analyzer, Sentiment
-from sentiment.language import detect_languages
+from sentiment.language import TRUSTED_CONFIDENCE, detect_languages
 from sentiment.vader import VaderAnalyzer
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,11 @@ class RoutedAnalyzer:
         fallback: the accurate backend (default: a new
             :class:`~sentiment.multilingual.MultilingualAnalyzer`).
         vader: the fast English backend (default: a new :class:`VaderAnalyzer`).
-        min_language_confidence: language-ID probability needed to trust "en" (default 0.8).
+        min_language_confidence: language-ID probability needed to trust a detected "en"
+            (default :data:`~sentiment.language.TRUSTED_CONFIDENCE`, 0.8). Languages passed
+            to :meth:`analyze` are trusted as given: a caller that identifies languages itself
+            passes a code only where it is at least this sure (see
+            :func:`~sentiment.language.language_or_fallback`), ``und`` elsewhere.
         vader_accept_above: VADER compound score at or above which VADER's answer is kept
             (default 0.7, "clearly positive": on the validation sets 0.7 cost no TweetEval
             macro-recall, 0.5 cost 0.9 points, 0.3 cost 1.7); anything lower goes to ``fallback``.
@@ -43,7 +47,7 @@ class RoutedAnalyzer:
         *,
         fallback: Analyzer | None = None,
         vader: VaderAnalyzer | None = None,
-        min_language_confidence: float = 0.8,
+        min_language_confidence: float = TRUSTED_CONFIDENCE,
         vader_accept_above: float = 0.7,
     ) -> None:
         if fallback is None:

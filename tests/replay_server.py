@@ -1,6 +1,6 @@
-"""A tiny threaded HTTP server on 127.0.0.1 that replays canned responses, for tests.
+"""One local HTTP server for tests: recorded replies and saved pages on 127.0.0.1.
 
-Usage::
+Recorded replies (API recordings, cassettes)::
 
     routes = {("GET", "/r/kakapo/comments/"): [(200, {}, body1), (429, {"Retry-After": "0"}, "")]}
     with ReplayServer(routes) as server:
@@ -10,18 +10,32 @@ Usage::
 Routes map ``(METHOD, path)`` to the responses to give, in order; once a route's list
 is down to its last response, that response repeats (so "keeps failing" needs one
 entry). A key whose path contains ``?query`` matches only that exact query (parameter
-order ignored) and is tried before the bare path. Unknown routes answer 404 with a JSON
-body naming the request. Every request received is recorded in ``server.requests``.
+order ignored) and is tried before the bare path.
 
+Saved pages (crawls)::
+
+    pages = {"/robots.txt": ("text/plain", "User-agent: *\\nDisallow: /private/\\n"),
+             "/shop/kettle-k2": ("text/html", Path("page1.html").read_bytes())}
+    with ReplayServer(pages=pages) as server:
+        crawl(server.url + "/shop/kettle-k2")
+        assert "/private/x" not in server.requested
+
+Pages map a request target (path plus an optional ``?query``, matched exactly as sent)
+to ``(content type, body)``, served with status 200 to GET and HEAD after no route
+matched; the mapping is read on every request, so pages can be replaced while the
+server runs. Anything else answers 404 with a JSON body naming the request.
+
+Every request received is recorded in ``server.requests`` (``server.requested`` lists
+their raw targets, ``server.user_agents`` their User-Agent headers).
 ``load_praw_cassette`` and ``load_vcr_yaml`` turn recorded cassettes (betamax JSON as
-PRAW uses, R/Ruby vcr YAML) into such routes.
+PRAW uses, R/Ruby vcr YAML) into routes.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,6 +44,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 Reply = tuple[int, Mapping[str, str], str | bytes]
 Routes = Mapping[tuple[str, str], Sequence[Reply]]
+Page = tuple[str, str | bytes]
 
 # Hop-by-hop or body-describing headers the server sets itself.
 _DROP_HEADERS = {"content-length", "content-encoding", "transfer-encoding", "connection"}
@@ -37,13 +52,14 @@ _DROP_HEADERS = {"content-length", "content-encoding", "transfer-encoding", "con
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One request the server received."""
+    """One request the server received (``target`` is the raw path and query as sent)."""
 
     method: str
     path: str
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes = b""
+    target: str = ""
 
     @property
     def raw_query(self) -> str:
@@ -52,9 +68,10 @@ class RecordedRequest:
 
 @dataclass
 class ReplayServer:
-    """Serve ``routes`` on ``127.0.0.1`` on a free port; use as a context manager."""
+    """Serve ``routes`` and ``pages`` on ``127.0.0.1`` on a free port; a context manager."""
 
-    routes: Routes
+    routes: Routes = field(default_factory=dict)
+    pages: MutableMapping[str, Page] = field(default_factory=dict)
     requests: list[RecordedRequest] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -72,6 +89,18 @@ class ReplayServer:
         """Base URL, e.g. ``http://127.0.0.1:54321`` (no trailing slash)."""
         assert self._url, "server not started"
         return self._url
+
+    @property
+    def requested(self) -> list[str]:
+        """The raw targets (path and query) of the requests received, in order."""
+        with self._lock:
+            return [r.target for r in self.requests]
+
+    @property
+    def user_agents(self) -> list[str]:
+        """The User-Agent header of each request received ("" when absent)."""
+        with self._lock:
+            return [r.headers.get("User-Agent", "") for r in self.requests]
 
     def add(self, method: str, path: str, *replies: Reply) -> None:
         """Append responses to a route (creating it)."""
@@ -93,12 +122,12 @@ class ReplayServer:
                 body = self.rfile.read(length) if length else b""
                 parts = urlsplit(self.path)
                 query = dict(parse_qsl(parts.query, keep_blank_values=True))
-                server.requests.append(
-                    RecordedRequest(
-                        self.command, parts.path, query, dict(self.headers.items()), body
-                    )
+                request = RecordedRequest(
+                    self.command, parts.path, query, dict(self.headers.items()), body, self.path
                 )
-                status, headers, payload = server._next_reply(self.command, parts.path, query)
+                with server._lock:
+                    server.requests.append(request)
+                status, headers, payload = server._reply(request)
                 data = payload.encode() if isinstance(payload, str) else payload
                 self.send_response(status)
                 for name, value in headers.items():
@@ -106,7 +135,8 @@ class ReplayServer:
                         self.send_header(name, value)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                if self.command != "HEAD":
+                    self.wfile.write(data)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
 
@@ -128,6 +158,9 @@ class ReplayServer:
             self._httpd.shutdown()
             self._httpd.server_close()
             self._httpd = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
 
     def __enter__(self) -> ReplayServer:
         return self.start()
@@ -135,7 +168,8 @@ class ReplayServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _next_reply(self, method: str, path: str, query: dict[str, str]) -> Reply:
+    def _reply(self, request: RecordedRequest) -> Reply:
+        method, path, query = request.method, request.path, request.query
         with self._lock:
             exact = (
                 method,
@@ -145,6 +179,12 @@ class ReplayServer:
                 queue = self._queues.get(key)
                 if queue:
                     return queue.pop(0) if len(queue) > 1 else queue[0]
+        page = self.pages.get(request.target) if method in ("GET", "HEAD") else None
+        if page is not None:
+            ctype, content = page
+            if "charset=" not in ctype:
+                ctype += "; charset=utf-8"
+            return 200, {"Content-Type": ctype}, content
         body = json.dumps({"error": "no replay route", "method": method, "path": path})
         return 404, {"Content-Type": "application/json"}, body
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from page_server import PageServer
+from replay_server import ReplayServer
 from typer.testing import CliRunner
 
 from brandpulse.cli import app
@@ -41,18 +41,18 @@ period_days = 100000
 
 
 @pytest.fixture
-def server() -> Iterator[PageServer]:
+def server() -> Iterator[ReplayServer]:
     pages = {
         "/robots.txt": ("text/plain", "User-agent: *\nDisallow: /private/\n"),
         "/shop/kettle-k2": ("text/html", (PAGES / "schema_product_p1.html").read_bytes()),
         "/shop/kettle-k2?page=2": ("text/html", (PAGES / "schema_product_p2.html").read_bytes()),
     }
-    with PageServer(pages) as srv:
+    with ReplayServer(pages=pages) as srv:
         yield srv
 
 
 def test_crawl_command_uses_configured_brand_then_cycle_recrawls_cheaply(
-    server: PageServer, tmp_path: Path
+    server: ReplayServer, tmp_path: Path
 ) -> None:
     config = tmp_path / "c.toml"
     config.write_text(CONFIG.format(db=tmp_path / "bp.db", base=server.url, out=tmp_path / "out"))

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from page_server import PageServer
+from replay_server import ReplayServer
 
 from listeners.matching import BrandTerms
 from spiders.crawl import _job_from_args, build_parser
@@ -29,7 +29,7 @@ ROBOTS = "User-agent: *\nDisallow: /private/\n"
 
 
 @pytest.fixture()
-def server() -> Iterator[PageServer]:
+def server() -> Iterator[ReplayServer]:
     pages = {
         "/robots.txt": ("text/plain", ROBOTS),
         "/shop/kettle-k2": ("text/html", (PAGES / "schema_product_p1.html").read_bytes()),
@@ -46,7 +46,7 @@ def server() -> Iterator[PageServer]:
             (PAGES / "forum_thread_p2.html").read_bytes(),
         ),
     }
-    with PageServer(pages) as srv:
+    with ReplayServer(pages=pages) as srv:
         yield srv
 
 
@@ -70,7 +70,7 @@ def _crawl(url: str, db_url: str, source: str = "shop-reviews") -> CrawlResult:
 
 
 def test_crawl_stores_reviews_obeys_robots_and_recrawl_stops_early(
-    server: PageServer, db_url: str
+    server: ReplayServer, db_url: str
 ) -> None:
     first = _crawl(server.url + "/shop/kettle-k2", db_url)
     assert first.exit_status == 0, first.log_tail
@@ -109,7 +109,7 @@ def test_crawl_stores_reviews_obeys_robots_and_recrawl_stops_early(
     print(f"crawl timings: first {first.duration_s:.1f}s, second {second.duration_s:.1f}s")
 
 
-def test_changed_markup_is_a_health_error_naming_the_url(server: PageServer, db_url: str) -> None:
+def test_changed_markup_is_a_health_error_naming_the_url(server: ReplayServer, db_url: str) -> None:
     url = server.url + "/shop/kettle-k3"
     result = _crawl(url, db_url, source="shop-k3")
     assert result.exit_status == 1
@@ -122,7 +122,7 @@ def test_changed_markup_is_a_health_error_naming_the_url(server: PageServer, db_
 
 
 def test_article_crawl_matches_brand_terms_across_thread_pages(
-    server: PageServer, db_url: str
+    server: ReplayServer, db_url: str
 ) -> None:
     result = run_crawl(
         spider="article",

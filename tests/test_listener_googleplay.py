@@ -1,17 +1,23 @@
-"""Google Play adapter: mapping, paging, and "no results is an error".
+"""Google Play adapter on a real recorded reviews response: mapping, paging, errors.
 
-The library's endpoint cannot be pointed at a local server, and no recorded Google Play
-response is available here, so these reviews are hand-made dicts with the documented
-keys of google-play-scraper's ``reviews()`` output (reviewId, userName, content, score,
-thumbsUpCount, at, appVersion, replyContent). They are not real reviews.
+``batchexecute_reviews_com.twitter.android.txt`` is a real Play Store ``batchexecute``
+(rpc ``UsvDTd``) reply with four Twitter reviews from January 2021; see
+tests/fixtures/googleplay/README.md for its source. google-play-scraper's endpoint is a
+module constant, so the edge is faked one step in: its HTTP function ``post`` answers
+with the recording, and the library's own parsing and the adapter run for real. The
+paging tests feed the same four reviews, as the library parses them, through the
+adapter's ``fetcher`` seam.
 """
 
 from __future__ import annotations
 
+import json
 import ssl
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -20,24 +26,124 @@ from listeners.errors import MalformedResponse, NotFound
 from listeners.googleplay import GooglePlayListener, GooglePlaySettings, library_fetcher
 from listeners.http import HttpClient
 
-T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+RECORDING = (
+    Path(__file__).parent
+    / "fixtures"
+    / "googleplay"
+    / "batchexecute_reviews_com.twitter.android.txt"
+).read_text(encoding="utf-8")
+APP = "com.twitter.android"
+# reviewIds in the recording (relevance order), with their review times (UTC)
+HAYZEL = "gp:AOqpTOEG141w8NXyoj4CFpinzfXvBYYywrWQdoRk3NMYLgGE-8TmYXHQhFgs-pXL25gDnLulPidwqJvbcxNK3A"
+CRAZY = "gp:AOqpTOEAwZX1e7CUex4D06PVP2O7i9ENYHktm-BqxQUyEtyOuPyXioDPQm7tuB7N7wEVIhwUHxxfu65kXETAXw"
+DEXY = "gp:AOqpTOFN64qjPJ6gnVIx-YfPdSOxOVbIhFzplGsYNSqWX4qPN0pSeZxav4xXFcorvktvCPrYXWLsGVbV2EZsTg"
+AEO = "gp:AOqpTOEl5S8SW6I_wjip-Rqg48Hb6FWd59x789aEcBVB9gAGuU1OI5qyD_AWk1bE1Zy6F1abBzQfvk6ELIzmIw"
+TS = {HAYZEL: 1611106445, CRAZY: 1610165728, DEXY: 1610216115, AEO: 1611093221}
 
 
-def review(rid: str, minute: int, score: int = 1) -> dict[str, Any]:
-    at = T0.replace(minute=minute).astimezone().replace(tzinfo=None)  # naive local, as the library
-    return {
-        "reviewId": rid,
-        "userName": f"user {rid}",
-        "content": f"text {rid}",
-        "score": score,
-        "thumbsUpCount": 3,
-        "at": at,
-        "appVersion": "2.1.0",
-        "replyContent": None,
+def import_library() -> None:
+    """Import google-play-scraper the way the adapter does (default HTTPS context kept)."""
+    try:
+        library_fetcher()
+    except ImportError:
+        pytest.skip("google-play-scraper not installed")
+
+
+def wire_body() -> str:
+    """The recording as the library expects it on the wire: the saved copy's envelope was
+    re-wrapped by a formatter, which dropped the blank line after the ``)]}'`` guard."""
+    assert RECORDING.startswith(")]}'[")
+    return ")]}'\n\n" + RECORDING[4:]
+
+
+def parsed_reviews() -> dict[str, dict[str, Any]]:
+    """The recording's reviews as google-play-scraper's ``reviews()`` returns them."""
+    import_library()
+    from google_play_scraper.constants.element import ElementSpecs
+
+    envelope = json.loads(RECORDING[len(")]}'") :])
+    payload = json.loads(next(row[2] for row in envelope if row[:2] == ["wrb.fr", "UsvDTd"]))
+    reviews = [
+        {k: spec.extract_content(raw) for k, spec in ElementSpecs.Review.items()}
+        for raw in payload[0]
+    ]
+    return {r["reviewId"]: r for r in reviews}
+
+
+@pytest.fixture
+def library(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, list[str]]]]:
+    """google-play-scraper with its HTTP POST answering the recording; returns the calls."""
+    import_library()
+    import google_play_scraper.features.reviews as gps_reviews
+
+    calls: list[tuple[str, dict[str, list[str]]]] = []
+
+    def post(url: str, data: str | bytes, headers: Mapping[str, str]) -> str:
+        form = data.decode() if isinstance(data, bytes) else data
+        calls.append((url, parse_qs(form)))
+        return wire_body()
+
+    monkeypatch.setattr(gps_reviews, "post", post)
+    return calls
+
+
+def test_maps_recorded_reviews_through_the_library(
+    library: list[tuple[str, dict[str, list[str]]]],
+) -> None:
+    assert listener_class("googleplay") is GooglePlayListener
+    with HttpClient() as http:
+        listener = GooglePlayListener(
+            GooglePlaySettings(app_id=APP, page_size=4), name="play", http=http
+        )
+        batch = listener.fetch(None)
+    ((url, form),) = library  # the 2021 reply's paging token is not where 1.2.x looks
+    assert url == "https://play.google.com/_/PlayStoreUi/data/batchexecute?hl=en&gl=us"
+    assert APP in form["f.req"][0]
+    assert [m.external_id for m in batch.mentions] == [HAYZEL, CRAZY, DEXY, AEO]
+    assert [m.rating for m in batch.mentions] == [5.0, 2.0, 1.0, 2.0]
+    assert [m.engagement for m in batch.mentions] == [1114, 2092, 2282, 94]
+    first, second = batch.mentions[:2]
+    assert first.author == "hayzel rose ilagan"
+    assert first.text.startswith("I see that a lot here rate the app for a glitch")
+    assert 'without thinking of who might "react" on it' in first.text  # inner JSON unescaped
+    assert first.text.endswith("twitter is one of the best social media platform.")
+    assert first.published_at == datetime(2021, 1, 20, 1, 34, 5, tzinfo=UTC)
+    assert first.language == "en"
+    assert first.url == (
+        f"https://play.google.com/store/apps/details?id={APP}&hl=en&gl=us&reviewId={HAYZEL}"
+    )
+    assert first.extra == {
+        "app_id": APP,
+        "country": "us",
+        "app_version": "8.76.0-release.01",
+        "reply": None,
     }
+    assert second.text.startswith("Twitter is just very buggy application")
+    assert second.published_at == datetime(2021, 1, 9, 4, 15, 28, tzinfo=UTC)
+    assert batch.item_count == 4
+    assert batch.cursor == {"newest_ts": TS[HAYZEL], "ids": [HAYZEL]}
+
+
+def test_a_failing_endpoint_is_an_error_on_first_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The library swallows HTTP errors (here its own 404 error) and returns no reviews."""
+    import_library()
+    import google_play_scraper.features.reviews as gps_reviews
+    from google_play_scraper.exceptions import NotFoundError
+
+    def post(url: str, data: str | bytes, headers: Mapping[str, str]) -> str:
+        raise NotFoundError("App not found(404).")
+
+    monkeypatch.setattr(gps_reviews, "post", post)
+    with HttpClient() as http:
+        listener = GooglePlayListener(GooglePlaySettings(app_id=APP), name="play", http=http)
+        with pytest.raises(MalformedResponse, match="no reviews"):
+            listener.fetch(None)
 
 
 class FakeFetcher:
+    """Serves pages of recorded reviews in the order given (newest first, as
+    ``Sort.NEWEST`` asks; the recording itself is in relevance order)."""
+
     def __init__(self, pages: list[list[dict[str, Any]]]) -> None:
         self.pages = pages
         self.calls: list[Mapping[str, Any]] = []
@@ -50,51 +156,36 @@ class FakeFetcher:
 
 
 def make(fetcher: FakeFetcher, **settings: Any) -> GooglePlayListener:
-    values = {"app_id": "com.example.app", "page_size": 2, **settings}
+    values = {"app_id": APP, "page_size": 2, **settings}
     with HttpClient() as http:
         return GooglePlayListener(
             GooglePlaySettings(**values), name="play", http=http, queries=(), fetcher=fetcher
         )
 
 
-def test_maps_reviews_with_rating_and_utc_time() -> None:
-    assert listener_class("googleplay") is GooglePlayListener
-    fetcher = FakeFetcher([[review("r3", 30, score=2), review("r2", 20)]])
-    batch = make(fetcher).fetch(None)
-    first = batch.mentions[0]
-    assert (first.external_id, first.rating, first.engagement) == ("r3", 2.0, 3)
-    assert first.published_at == T0.replace(minute=30)
-    assert first.url.endswith("id=com.example.app&hl=en&gl=us&reviewId=r3")
-    assert fetcher.calls == [
-        {"app_id": "com.example.app", "lang": "en", "country": "us", "count": 2, "token": None}
-    ]
-    assert batch.cursor == {"newest_ts": int(T0.replace(minute=30).timestamp()), "ids": ["r3"]}
-
-
 def test_pages_until_it_reaches_the_cursor() -> None:
-    cursor = {"newest_ts": int(T0.replace(minute=20).timestamp()), "ids": ["r2"]}
-    fetcher = FakeFetcher(
-        [
-            [review("r5", 50), review("r4", 40)],
-            [review("r3", 30), review("r2", 20)],
-            [review("r1", 10)],
-        ]
-    )
+    r = parsed_reviews()
+    cursor = {"newest_ts": TS[DEXY], "ids": [DEXY]}
+    fetcher = FakeFetcher([[r[HAYZEL], r[AEO]], [r[DEXY], r[CRAZY]], []])
     batch = make(fetcher).fetch(cursor)
-    assert [m.external_id for m in batch.mentions] == ["r5", "r4", "r3"]
-    assert [c["token"] for c in fetcher.calls] == [None, "token1"]  # stopped at r2
-    assert batch.cursor == {"newest_ts": int(T0.replace(minute=50).timestamp()), "ids": ["r5"]}
+    assert [m.external_id for m in batch.mentions] == [HAYZEL, AEO]
+    assert fetcher.calls == [
+        {"app_id": APP, "lang": "en", "country": "us", "count": 2, "token": None},
+        {"app_id": APP, "lang": "en", "country": "us", "count": 2, "token": "token1"},
+    ]  # stopped at the cursor's review
+    assert batch.cursor == {"newest_ts": TS[HAYZEL], "ids": [HAYZEL]}
+
+
+def test_nothing_new_keeps_cursor() -> None:
+    r = parsed_reviews()
+    cursor = {"newest_ts": TS[HAYZEL], "ids": [HAYZEL]}
+    batch = make(FakeFetcher([[r[HAYZEL], r[AEO]]])).fetch(cursor)
+    assert batch.mentions == [] and batch.cursor == cursor
 
 
 def test_zero_results_is_an_error_on_first_run() -> None:
     with pytest.raises(MalformedResponse, match="no reviews"):
         make(FakeFetcher([[]])).fetch(None)
-
-
-def test_nothing_new_keeps_cursor() -> None:
-    cursor = {"newest_ts": int(T0.replace(minute=20).timestamp()), "ids": ["r2"]}
-    batch = make(FakeFetcher([[review("r2", 20)]])).fetch(cursor)
-    assert batch.mentions == [] and batch.cursor == cursor
 
 
 def test_library_errors_are_translated() -> None:

@@ -1,5 +1,6 @@
-"""Shared fixtures: databases (SQLite always, PostgreSQL when reachable), data paths,
-and a local HTTP server for recorded files."""
+"""Shared fixtures: databases (SQLite always, PostgreSQL when reachable) and data paths.
+
+Recorded replies and saved pages are served by ``tests/replay_server.py``."""
 
 from __future__ import annotations
 

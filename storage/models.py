@@ -85,6 +85,14 @@ class Mention(SQLModel, table=True):
 
 
 class MentionBrand(SQLModel, table=True):
+    """A mention's link to a brand, with the brand's own sentiment where it differs.
+
+    ``label``/``score`` hold the per-brand (target) sentiment of a mention that names
+    several brands ("switched from Slack to Teams"); ``method`` says how it was derived
+    (``segment``, ``comparative`` or ``mention``). All three are NULL for single-brand
+    mentions and before analysis; a NULL label means "use the mention's label".
+    """
+
     __tablename__ = "mention_brands"
     mention_id: int = Field(
         sa_column=Column(Integer, ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True)
@@ -92,6 +100,9 @@ class MentionBrand(SQLModel, table=True):
     brand_id: int = Field(
         sa_column=Column(Integer, ForeignKey("brands.id", ondelete="CASCADE"), primary_key=True)
     )
+    label: str | None = None
+    score: float | None = None
+    method: str | None = None
 
 
 class Analysis(SQLModel, table=True):

@@ -6,7 +6,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -77,6 +77,25 @@ class SaveResult:
 
 
 @dataclass(frozen=True, slots=True)
+class BrandSentiment:
+    """One brand's own sentiment in a mention that names several brands.
+
+    Attributes:
+        brand: the brand name.
+        method: how it was derived: ``segment`` (the brand's own clauses were classified),
+            ``comparative`` (a comparison ranked the brands: "X is better than Y") or
+            ``mention`` (the brands could not be separated: the mention's label applies).
+        label: ``negative``, ``neutral`` or ``positive``; None means the mention's label.
+        score: polarity in [-1, 1]; None means the mention's score.
+    """
+
+    brand: str
+    method: str
+    label: str | None = None
+    score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class StoredMention:
     """A stored mention joined with its brands, analysis and any label override."""
 
@@ -103,11 +122,35 @@ class StoredMention:
     topic: str | None
     overridden: bool
     story_id: int | None = None
+    #: Per-brand sentiment of a multi-brand mention (only brands with a stored result).
+    brand_sentiments: tuple[BrandSentiment, ...] = ()
 
     @property
     def story(self) -> int:
         """The story this mention belongs to: the earliest near-duplicate's id, or its own."""
         return self.story_id if self.story_id is not None else self.id
+
+    def brand_sentiment(self, brand: str) -> BrandSentiment | None:
+        """The stored per-brand result for ``brand`` that has its own label, if any."""
+        return next(
+            (b for b in self.brand_sentiments if b.brand == brand and b.label is not None), None
+        )
+
+    def label_for(self, brand: str) -> str | None:
+        """The effective label for one brand: a human correction, else the brand's own
+        label, else the mention's label."""
+        own = None if self.overridden else self.brand_sentiment(brand)
+        return own.label if own is not None else self.label
+
+    def for_brand(self, brand: str) -> StoredMention:
+        """This mention as seen for ``brand``: label and score are the brand's own where
+        one is stored (and no human correction applies), else unchanged."""
+        own = None if self.overridden else self.brand_sentiment(brand)
+        if own is None:
+            return self
+        return replace(
+            self, label=own.label, score=own.score if own.score is not None else self.score
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import Engine, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from storage.models import utcnow
 from storage.records import (
     AlertItem,
     BrandCounts,
+    BrandSentiment,
     Mention,
     SaveResult,
     SourceHealth,
@@ -33,7 +34,11 @@ MAX_ERROR_CHARS = 2_000
 
 @dataclass(frozen=True, slots=True)
 class AnalysisInput:
-    """One analysis to store for a mention (see ``sentiment.Sentiment`` for the fields)."""
+    """One analysis to store for a mention (see ``sentiment.Sentiment`` for the fields).
+
+    ``brands`` holds the per-brand results of a mention linked to several brands (see
+    :class:`~storage.records.BrandSentiment`); leave it empty for single-brand mentions.
+    """
 
     mention_id: int
     label: str
@@ -43,16 +48,18 @@ class AnalysisInput:
     model: str
     language_confidence: float | None = None
     topic: str | None = None
+    brands: tuple[BrandSentiment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class PendingText:
-    """A mention that has no analysis yet."""
+    """A mention waiting for analysis, with the names of the brands it is linked to."""
 
     mention_id: int
     title: str
     text: str
     language: str | None
+    brands: tuple[str, ...] = ()
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
@@ -273,21 +280,39 @@ class Repository:
 
     # -- analyze ---------------------------------------------------------------------------
     def pending_analysis(self, *, limit: int = 1_000) -> list[PendingText]:
-        """Mentions with no analysis yet, oldest first, at most ``limit``."""
+        """Mentions to analyze, oldest first, at most ``limit``: those with no analysis
+        yet, and those linked to two or more brands that lack per-brand results (analyzed
+        before per-brand sentiment existed, or linked to another brand since)."""
+        missing_targets = (
+            select(m.MentionBrand.mention_id)
+            .group_by(m.MentionBrand.mention_id)
+            .having(and_(func.count() >= 2, func.count(m.MentionBrand.method) < func.count()))
+        )
         stmt = (
             select(m.Mention.id, m.Mention.title, m.Mention.text, m.Mention.source_language)
             .outerjoin(m.Analysis, m.Analysis.mention_id == m.Mention.id)
-            .where(m.Analysis.mention_id.is_(None))
+            .where(or_(m.Analysis.mention_id.is_(None), m.Mention.id.in_(missing_targets)))
             .order_by(m.Mention.id)
             .limit(limit)
         )
         with Session(self.engine) as session:
-            return [PendingText(*row) for row in session.execute(stmt).all()]
+            rows = session.execute(stmt).all()
+            brands = self._brands_of(session, [row[0] for row in rows])
+        return [
+            PendingText(mid, title, text, language, tuple(n for n, _ in brands.get(mid, ())))
+            for mid, title, text, language in rows
+        ]
 
     def save_analyses(self, analyses: Sequence[AnalysisInput]) -> None:
-        """Insert or replace analyses (re-analysis overwrites; overrides are kept apart)."""
+        """Insert or replace analyses and their per-brand results, in one transaction.
+
+        Re-analysis overwrites: a mention's previous per-brand results are cleared and
+        replaced by ``brands`` (none stored when it is empty). Overrides are kept apart.
+        """
         now = utcnow()
+        links = m.MentionBrand.__table__
         with Session(self.engine) as session, session.begin():
+            brand_ids = self._brand_id_map(session)
             for chunk in _chunks(analyses):
                 rows = [
                     {
@@ -322,6 +347,37 @@ class Repository:
                     },
                 )
                 session.execute(stmt)
+                session.execute(
+                    update(links)
+                    .where(links.c.mention_id.in_([a.mention_id for a in chunk]))
+                    .values(label=None, score=None, method=None)
+                )
+                targets = [
+                    {
+                        "mid": a.mention_id,
+                        "bid": brand_ids[b.brand],
+                        "label": b.label,
+                        "score": b.score,
+                        "method": b.method,
+                    }
+                    for a in chunk
+                    for b in a.brands
+                    if b.brand in brand_ids
+                ]
+                if targets:
+                    session.execute(
+                        update(links)
+                        .where(
+                            links.c.mention_id == bindparam("mid"),
+                            links.c.brand_id == bindparam("bid"),
+                        )
+                        .values(
+                            label=bindparam("label"),
+                            score=bindparam("score"),
+                            method=bindparam("method"),
+                        ),
+                        targets,
+                    )
 
     def set_topics(self, topics: dict[int, str]) -> None:
         """Store a topic label per mention id (mentions without analysis are ignored)."""
@@ -356,9 +412,12 @@ class Repository:
     def alert_candidates(
         self, *, brands: Sequence[str], labels: Sequence[str], since: datetime
     ) -> list[StoredMention]:
-        """Mentions of ``brands`` whose effective label is in ``labels``, collected or
-        published after ``since``, that have no alert yet and whose story (same content
-        hash, or same near-duplicate story id) has not been alerted either."""
+        """Mentions of ``brands`` whose effective label *for one of those brands* is in
+        ``labels`` (human correction, else the brand's own label in a multi-brand mention,
+        else the mention's label), collected or published after ``since``, that have no
+        alert yet and whose story (same content hash, or same near-duplicate story id) has
+        not been alerted either. Use ``StoredMention.label_for``/``for_brand`` to tell
+        which brand qualified."""
         alerted_hashes = (
             select(m.Mention.content_hash)
             .join(m.Alert, m.Alert.mention_id == m.Mention.id)
@@ -368,7 +427,8 @@ class Repository:
         alerted_stories = (
             select(story).join(m.Alert, m.Alert.mention_id == m.Mention.id).scalar_subquery()
         )
-        effective = func.coalesce(m.LabelOverride.label, m.Analysis.label)
+        # Per brand: a human correction, else the brand's own label, else the mention's.
+        effective = func.coalesce(m.LabelOverride.label, m.MentionBrand.label, m.Analysis.label)
         stmt = (
             select(m.Mention.id)
             .join(m.MentionBrand, m.MentionBrand.mention_id == m.Mention.id)
@@ -425,7 +485,7 @@ class Repository:
                 brand=a.brand,
                 urgency=a.urgency,
                 created_at=a.created_at,
-                mention=by_id[a.mention_id],
+                mention=by_id[a.mention_id].for_brand(a.brand),
                 duplicates=dup_counts.get(a.mention_id, 0),
             )
             for a in alerts
@@ -538,8 +598,11 @@ class Repository:
         Args:
             ids: only these mention ids.
             since: only mentions published (or, if undated, collected) at or after this.
-            brand: only mentions of this brand.
-            label: only this effective label (override first, then model).
+            brand: only mentions of this brand, *as seen for it*: in a mention naming
+                several brands, ``label``, ``score`` and the label filter and ordering are
+                the brand's own (see ``StoredMention.for_brand``).
+            label: only this effective label (override first, then the brand's own label
+                when ``brand`` is given, then the model's).
             overridden: only mentions with (True) or without (False) a human correction.
             limit: at most this many.
             order: ``id`` (default, oldest first), ``score`` (most positive first) or
@@ -566,13 +629,19 @@ class Repository:
             stmt = stmt.where(
                 func.coalesce(m.Mention.published_at, m.Mention.collected_at) >= since
             )
+        score: Any = m.Analysis.score
         if brand is not None:
-            stmt = stmt.where(
-                m.Mention.id.in_(
-                    select(m.MentionBrand.mention_id)
-                    .join(m.Brand, m.Brand.id == m.MentionBrand.brand_id)
-                    .where(m.Brand.name == brand)
-                )
+            view = m.MentionBrand.__table__.alias("brand_view")
+            brand_id = select(m.Brand.id).where(m.Brand.name == brand).scalar_subquery()
+            stmt = stmt.join(
+                view, and_(view.c.mention_id == m.Mention.id, view.c.brand_id == brand_id)
+            )
+            effective = func.coalesce(  # type: ignore[assignment]
+                m.LabelOverride.label, view.c.label, m.Analysis.label
+            )
+            score = case(
+                (m.LabelOverride.mention_id.is_not(None), m.Analysis.score),
+                else_=func.coalesce(view.c.score, m.Analysis.score),
             )
         if label is not None:
             stmt = stmt.where(effective == label)
@@ -580,9 +649,9 @@ class Repository:
             column = m.LabelOverride.mention_id
             stmt = stmt.where(column.is_not(None) if overridden else column.is_(None))
         if order == "score":
-            stmt = stmt.order_by(m.Analysis.score.desc(), m.Mention.id)
+            stmt = stmt.order_by(score.desc(), m.Mention.id)
         elif order == "-score":
-            stmt = stmt.order_by(m.Analysis.score.asc(), m.Mention.id)
+            stmt = stmt.order_by(score.asc(), m.Mention.id)
         else:
             stmt = stmt.order_by(m.Mention.id)
         if limit is not None:
@@ -590,7 +659,7 @@ class Repository:
         with Session(self.engine) as session:
             rows = session.execute(stmt).all()
             brands = self._brands_of(session, [row[0].id for row in rows])
-        return [
+        found = [
             StoredMention(
                 id=int(mn.id),
                 source=mn.source,
@@ -601,7 +670,7 @@ class Repository:
                 text=mn.text,
                 published_at=mn.published_at,
                 collected_at=mn.collected_at,
-                brands=tuple(brands.get(int(mn.id), ())),
+                brands=tuple(name for name, _ in brands.get(int(mn.id), ())),
                 rating=mn.rating,
                 engagement=mn.engagement,
                 comment_count=mn.comment_count,
@@ -615,26 +684,46 @@ class Repository:
                 topic=topic,
                 overridden=override is not None,
                 story_id=mn.story_id,
+                brand_sentiments=tuple(b for _, b in brands.get(int(mn.id), ()) if b is not None),
             )
             for mn, lang, eff, score, conf, model, topic, override in rows
         ]
+        # With ``brand`` the label and score are the brand's own (the effective label, a
+        # correction included, is already in ``label``).
+        return [s.for_brand(brand) for s in found] if brand is not None else found
 
-    def _brands_of(self, session: Session, mention_ids: Sequence[int]) -> dict[int, list[str]]:
-        out: dict[int, list[str]] = {}
+    def _brands_of(
+        self, session: Session, mention_ids: Sequence[int]
+    ) -> dict[int, list[tuple[str, BrandSentiment | None]]]:
+        """Each mention's brands (own brands first, then by name) with their stored
+        per-brand result, None where there is none."""
+        out: dict[int, list[tuple[str, BrandSentiment | None]]] = {}
         for chunk in _chunks(list(mention_ids)):
             rows = session.execute(
-                select(m.MentionBrand.mention_id, m.Brand.name)
+                select(
+                    m.MentionBrand.mention_id,
+                    m.Brand.name,
+                    m.MentionBrand.method,
+                    m.MentionBrand.label,
+                    m.MentionBrand.score,
+                )
                 .join(m.Brand, m.Brand.id == m.MentionBrand.brand_id)
                 .where(m.MentionBrand.mention_id.in_(chunk))
                 .order_by(m.Brand.is_own.desc(), m.Brand.name)
             ).all()
-            for mid, name in rows:
-                out.setdefault(int(mid), []).append(name)
+            for mid, name, method, label, score in rows:
+                result = BrandSentiment(name, method, label, score) if method else None
+                out.setdefault(int(mid), []).append((name, result))
         return out
 
     def brand_counts(self, *, since: datetime | None = None) -> list[BrandCounts]:
-        """Mentions per brand by effective label; own brand first, then by name."""
-        effective = func.coalesce(m.LabelOverride.label, m.Analysis.label)
+        """Mentions per brand by effective label; own brand first, then by name.
+
+        The effective label of a mention for a brand is the human correction if any, else
+        the brand's own label (multi-brand mentions: "X is better than Y" counts positive
+        for X and negative for Y), else the mention's label.
+        """
+        effective = func.coalesce(m.LabelOverride.label, m.MentionBrand.label, m.Analysis.label)
         stmt = (
             select(m.Brand.name, m.Brand.is_own, effective, func.count(m.Mention.id))
             .select_from(m.Brand)

@@ -188,3 +188,78 @@ def test_near_duplicate_story_alerts_once_and_counts_copies(ready: Repository) -
     assert [m.id for m in left] == [ids[2]]
     (pending,) = ready.pending_alerts("file", since=since)
     assert pending.duplicates == 1
+
+
+def test_per_brand_labels_win_over_the_mention_label_and_overrides_win_over_both(
+    ready: Repository,
+) -> None:
+    from storage.records import BrandSentiment
+
+    ready.save_mentions(
+        "news",
+        [
+            mention(1, text="Globex is so much faster than Acme", brands=("Acme", "Globex")),
+            mention(2, text="Acme is great"),
+        ],
+    )
+    pending = {p.mention_id: p for p in ready.pending_analysis()}
+    comparative, single = sorted(pending)
+    assert pending[comparative].brands == ("Acme", "Globex")
+    assert pending[single].brands == ("Acme",)
+    per_brand = (
+        BrandSentiment("Acme", "comparative", "negative", -0.6),
+        BrandSentiment("Globex", "comparative", "positive", 0.6),
+    )
+    analyses = [
+        AnalysisInput(comparative, "positive", 0.6, 0.9, "en", "m@1", brands=per_brand),
+        AnalysisInput(single, "positive", 0.8, 0.9, "en", "m@1"),
+    ]
+    ready.save_analyses(analyses)
+    ready.save_analyses(analyses)  # re-analysis replaces, never duplicates
+    assert ready.pending_analysis() == []
+
+    counts = {c.brand: c for c in ready.brand_counts()}
+    assert (counts["Acme"].mentions, counts["Acme"].positive, counts["Acme"].negative) == (2, 1, 1)
+    assert (counts["Globex"].mentions, counts["Globex"].positive) == (1, 1)
+    since = NOW - timedelta(days=1)
+    (alert,) = ready.alert_candidates(brands=["Acme"], labels=["negative"], since=since)
+    assert alert.id == comparative and alert.label == "positive", "the mention's own label"
+    assert alert.label_for("Acme") == "negative" and alert.label_for("Globex") == "positive"
+    assert ready.alert_candidates(brands=["Globex"], labels=["negative"], since=since) == []
+    (seen_by_acme,) = ready.mentions(brand="Acme", label="negative")
+    assert (seen_by_acme.id, seen_by_acme.label, seen_by_acme.score) == (
+        comparative,
+        "negative",
+        -0.6,
+    )
+    assert [m.id for m in ready.mentions(brand="Acme", label="positive")] == [single]
+
+    ready.set_override(comparative, "neutral")
+    counts = {c.brand: c for c in ready.brand_counts()}
+    assert (counts["Acme"].neutral, counts["Acme"].negative, counts["Globex"].neutral) == (1, 0, 1)
+    assert ready.alert_candidates(brands=["Acme"], labels=["negative"], since=since) == []
+    assert ready.mentions(brand="Acme", label="neutral")[0].label == "neutral"
+    ready.clear_override(comparative)
+
+    # Re-analysis without per-brand results clears them: the mention label applies again,
+    # and the multi-brand mention is pending until it gets per-brand results.
+    ready.save_analyses([AnalysisInput(comparative, "negative", -0.5, 0.9, "en", "m@2")])
+    counts = {c.brand: c for c in ready.brand_counts()}
+    assert (counts["Globex"].negative, counts["Globex"].positive) == (1, 0)
+    assert [p.mention_id for p in ready.pending_analysis()] == [comparative]
+
+
+def test_mention_method_stores_no_label(ready: Repository) -> None:
+    from storage.records import BrandSentiment
+
+    ready.save_mentions("news", [mention(1, brands=("Acme", "Globex"))])
+    (pending,) = ready.pending_analysis()
+    both = tuple(BrandSentiment(b, "mention") for b in ("Acme", "Globex"))
+    ready.save_analyses(
+        [AnalysisInput(pending.mention_id, "negative", -0.4, 0.9, "en", "m@1", brands=both)]
+    )
+    assert ready.pending_analysis() == []
+    (stored,) = ready.mentions()
+    assert {b.method for b in stored.brand_sentiments} == {"mention"}
+    assert stored.label_for("Globex") == "negative"
+    assert {c.brand: c.negative for c in ready.brand_counts()} == {"Acme": 1, "Globex": 1}

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 
 from brandpulse.config import AnalysisConfig
-from sentiment import Analyzer, detect_languages
+from sentiment import Analyzer, Sentiment, detect_languages
 from sentiment.language import RECORDED_CONFIDENCE, TRUSTED_CONFIDENCE, language_or_fallback
+from sentiment.targets import (
+    Polarity,
+    TargetPlan,
+    TargetSentiment,
+    find_spans,
+    plan_targets,
+    resolve_targets,
+    segments_to_classify,
+)
 from storage import Repository
+from storage.records import BrandSentiment
 from storage.repo import AnalysisInput
 
 logger = logging.getLogger(__name__)
@@ -24,7 +35,75 @@ def make_analyzer(config: AnalysisConfig) -> Analyzer:
     return build_analyzer(config.backend, **options)
 
 
-def analyze_pending(repo: Repository, analyzer: Analyzer, *, batch_size: int = 64) -> int:
+def plan_brand_targets(
+    text: str, brands: Sequence[str], brand_terms: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, TargetPlan] | None:
+    """Per-brand plans for a text linked to two or more brands (None for fewer).
+
+    A brand's terms come from ``brand_terms`` (the config's ``terms``), else its name.
+    """
+    if len(brands) < 2:
+        return None
+    terms = {b: tuple((brand_terms or {}).get(b, ())) or (b,) for b in brands}
+    return plan_targets(text, find_spans(text, terms))
+
+
+def classify_with_targets(
+    analyzer: Analyzer,
+    texts: Sequence[str],
+    plans: Sequence[Mapping[str, TargetPlan] | None],
+    *,
+    languages: Sequence[str] | None = None,
+) -> tuple[list[Sentiment], list[dict[str, TargetSentiment] | None]]:
+    """Classify texts and every brand segment of their plans in one analyzer call.
+
+    Segments take their text's language. Returns the texts' results and, per text with a
+    plan, each brand's :class:`~sentiment.targets.TargetSentiment`.
+    """
+    batch = list(texts)
+    batch_languages = list(languages) if languages is not None else None
+    segment_index: list[dict[str, int]] = []
+    for i, plan in enumerate(plans):
+        index: dict[str, int] = {}
+        for key, segment in segments_to_classify(plan or {}).items():
+            index[key] = len(batch)
+            batch.append(segment)
+            if batch_languages is not None and languages is not None:
+                batch_languages.append(languages[i])
+        segment_index.append(index)
+    results = analyzer.analyze(batch, languages=batch_languages) if batch else []
+    mention_results = results[: len(texts)]
+    targets: list[dict[str, TargetSentiment] | None] = []
+    for plan, index, mention in zip(plans, segment_index, mention_results, strict=True):
+        if plan is None:
+            targets.append(None)
+            continue
+        classified = {key: Polarity(results[i].label, results[i].score) for key, i in index.items()}
+        targets.append(
+            resolve_targets(plan, classified, mention=Polarity(mention.label, mention.score))
+        )
+    return mention_results, targets
+
+
+def _brand_rows(targets: Mapping[str, TargetSentiment] | None) -> tuple[BrandSentiment, ...]:
+    """Storage rows; a ``mention`` result stores no label (the mention's label applies)."""
+    if not targets:
+        return ()
+    return tuple(
+        BrandSentiment(t.brand, t.method)
+        if t.method == "mention"
+        else BrandSentiment(t.brand, t.method, t.label, t.score)
+        for t in targets.values()
+    )
+
+
+def analyze_pending(
+    repo: Repository,
+    analyzer: Analyzer,
+    *,
+    batch_size: int = 64,
+    brand_terms: Mapping[str, Sequence[str]] | None = None,
+) -> int:
     """Classify every mention without an analysis; returns how many were analyzed.
 
     Each batch is committed on its own, so a crash loses at most one batch of work and
@@ -32,12 +111,19 @@ def analyze_pending(repo: Repository, analyzer: Analyzer, *, batch_size: int = 6
     backend gets a code only where identification is trusted for routing (probability
     ≥ ``TRUSTED_CONFIDENCE``, else the source's declared language, else ``und``), and
     the stored language uses the lower ``RECORDED_CONFIDENCE`` bar.
+
+    Mentions linked to two or more brands also get per-brand sentiment (see
+    ``sentiment.targets``): each brand's segment is classified in the same analyzer call
+    as the batch's mentions and stored in the same transaction. ``brand_terms`` (brand
+    name → search terms) locates the brands in the text; a brand's name is used without it.
     """
     done = 0
+    seen: set[int] = set()
     while True:
-        pending = repo.pending_analysis(limit=batch_size)
+        pending = [p for p in repo.pending_analysis(limit=batch_size) if p.mention_id not in seen]
         if not pending:
             return done
+        seen.update(p.mention_id for p in pending)
         texts = [
             (f"{p.title}. {p.text}" if p.title and not p.text.startswith(p.title) else p.text)[
                 :MAX_ANALYZED_CHARS
@@ -53,7 +139,11 @@ def analyze_pending(repo: Repository, analyzer: Analyzer, *, batch_size: int = 6
             language_or_fallback(g, p.language, min_confidence=RECORDED_CONFIDENCE)
             for g, p in zip(guesses, pending, strict=True)
         ]
-        results = analyzer.analyze(texts, languages=routed)
+        plans = [
+            plan_brand_targets(text, p.brands, brand_terms)
+            for text, p in zip(texts, pending, strict=True)
+        ]
+        results, targets = classify_with_targets(analyzer, texts, plans, languages=routed)
         repo.save_analyses(
             [
                 AnalysisInput(
@@ -64,8 +154,11 @@ def analyze_pending(repo: Repository, analyzer: Analyzer, *, batch_size: int = 6
                     language=language,
                     model=r.model,
                     language_confidence=g.confidence,
+                    brands=_brand_rows(t),
                 )
-                for p, r, g, language in zip(pending, results, guesses, recorded, strict=True)
+                for p, r, g, language, t in zip(
+                    pending, results, guesses, recorded, targets, strict=True
+                )
             ]
         )
         done += len(pending)

@@ -23,7 +23,7 @@ from digest.render import Rendered, render_alert_digest, render_competitor_repor
 from digest.urgency import urgency
 from listeners.health import is_silent
 from sentiment import Analyzer
-from storage import Repository, SourceHealth, init_db, make_engine
+from storage import Repository, SourceHealth, StoredMention, init_db, make_engine
 from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
@@ -110,7 +110,12 @@ class Pipeline:
         return runs
 
     def analyze(self) -> int:
-        return analyze_pending(self.repo, self.analyzer, batch_size=self.config.analysis.batch_size)
+        return analyze_pending(
+            self.repo,
+            self.analyzer,
+            batch_size=self.config.analysis.batch_size,
+            brand_terms={b.name: b.terms_record().terms for b in self.config.brands},
+        )
 
     def group_stories(self) -> int:
         """Group recent near-duplicates (cross-posts, retweets, syndicated copies) into
@@ -175,14 +180,21 @@ class Pipeline:
             brands=self.config.alert_brands, labels=self.config.alerts.labels, since=since
         )
         alert_brands = self.config.alert_brands
+        labels = self.config.alerts.labels
         seen: set[str | int] = set()
         rows = []
         for mention in sorted(candidates, key=lambda m: m.published_at or m.collected_at):
             if mention.content_hash in seen or mention.story in seen:
                 continue  # the same story cross-posted or syndicated: alert once
+            # The alert brand whose own label qualifies ("Teams beats Slack" alerts Slack).
+            brand = next(
+                (b for b in mention.brands if b in alert_brands and mention.label_for(b) in labels),
+                None,
+            )
+            if brand is None:
+                continue
             seen.update((mention.content_hash, mention.story))
-            brand = next(b for b in mention.brands if b in alert_brands)
-            rows.append((mention.id, brand, urgency(mention, now=now)))
+            rows.append((mention.id, brand, urgency(mention.for_brand(brand), now=now)))
         return self.repo.insert_alerts(rows)
 
     def health_and_silent(self) -> tuple[list[SourceHealth], list[str]]:
@@ -199,16 +211,20 @@ class Pipeline:
         digest_cfg = self.config.digest
         health, silent = self.health_and_silent()
         period_start = now - timedelta(days=digest_cfg.period_days)
-        thank_you = [
-            m
+        # Positive for an alert brand itself (a comparison it lost is not a thank-you).
+        positives: dict[int, StoredMention] = {}
+        for brand in self.config.alert_brands:
             for m in self.repo.mentions(
                 since=period_start,
+                brand=brand,
                 label="positive",
                 order="score",
-                limit=digest_cfg.thank_you_count * 4,
-            )
-            if any(b in self.config.alert_brands for b in m.brands)
-        ][: digest_cfg.thank_you_count]
+                limit=digest_cfg.thank_you_count,
+            ):
+                positives.setdefault(m.id, m)
+        thank_you = sorted(positives.values(), key=lambda m: (-(m.score or 0.0), m.id))[
+            : digest_cfg.thank_you_count
+        ]
 
         def document_for(target: str) -> tuple[list[int], Rendered]:
             pending = self.repo.pending_alerts(target, since=since)

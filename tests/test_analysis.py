@@ -80,3 +80,59 @@ def test_declared_language_is_used_when_identification_is_unsure(
     analyze_pending(repo, RoutedAnalyzer(fallback=model))
     (stored,) = repo.mentions()
     assert stored.language == "de" and stored.model == "recorder@0"
+
+
+class KeywordAnalyzer:
+    """A transparent stand-in: counts a few sentiment words; records every call."""
+
+    name = "keywords"
+    version = "0"
+    POSITIVE = ("love", "better", "great")
+    NEGATIVE = ("hate", "awful", "worse")
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def analyze(
+        self, texts: Sequence[str], *, languages: Sequence[str] | None = None
+    ) -> list[Sentiment]:
+        self.calls.append(list(texts))
+        out = []
+        for text in texts:
+            low = text.lower()
+            score = sum(w in low for w in self.POSITIVE) - sum(w in low for w in self.NEGATIVE)
+            label = "positive" if score > 0 else "negative" if score < 0 else "neutral"
+            out.append(Sentiment(label, float(score) / 2, 0.9, "en", "keywords@0"))
+        return out
+
+
+def test_multi_brand_mentions_get_per_brand_results_in_the_same_batch_call(
+    sqlite_repo: Repository,
+) -> None:
+    repo = sqlite_repo
+    repo.sync_brands([("Apex", True), ("Amazon", False)])
+    repo.sync_source("reviews", "feed", expected_interval_s=3600)
+    # Real review snippets (VADER ICWSM 2014 Amazon set, ids 18_10 and 5_5).
+    both = "i hate apex but love amazon, and i tell everyone."
+    single = "the apex 2600 is actually ruining my media."
+    repo.save_mentions(
+        "reviews",
+        [
+            Mention("reviews", "a1", "https://example.com/1", both, brands=("Apex", "Amazon")),
+            Mention("reviews", "a2", "https://example.com/2", single, brands=("Apex",)),
+        ],
+    )
+    model = KeywordAnalyzer()
+    assert analyze_pending(repo, model, brand_terms={"Apex": ["apex"]}) == 2
+    assert len(model.calls) == 1, "segments are classified with the batch, not per mention"
+    assert model.calls[0][:2] == [both, single]
+    assert set(model.calls[0][2:]) == {"i hate apex", "but love amazon and i tell everyone."}
+    stored = {m.external_id: m for m in repo.mentions()}
+    assert stored["a1"].label == "neutral", "the mention label is kept as it was"
+    per_brand = {b.brand: (b.method, b.label) for b in stored["a1"].brand_sentiments}
+    assert per_brand == {"Apex": ("segment", "negative"), "Amazon": ("segment", "positive")}
+    assert stored["a2"].brand_sentiments == ()
+    counts = {c.brand: (c.positive, c.neutral, c.negative) for c in repo.brand_counts()}
+    assert counts == {"Apex": (0, 1, 1), "Amazon": (1, 0, 0)}  # "ruining": no keyword
+    # A second run finds nothing left to do.
+    assert analyze_pending(repo, model) == 0 and len(model.calls) == 1

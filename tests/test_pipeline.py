@@ -185,3 +185,32 @@ def test_locked_sqlite_database_waits_instead_of_failing(
     blocker.close()
     assert result.inserted == 1
     assert time.monotonic() - started >= 0.9, "the write waited for the lock"
+
+
+def test_comparative_mention_counts_per_brand_and_a_correction_still_wins(
+    tmp_path: Path, server: ReplayServer
+) -> None:
+    """The real Google Alert "Latest research shows Microsoft Teams is stomping Slack" is
+    negative as a whole (VADER), but good news for Teams and bad news for Slack."""
+    config = make_config(tmp_path, server)
+    pipeline = Pipeline(config, analyzer=VaderAnalyzer())
+    pipeline.run_once()
+    (story,) = [m for m in pipeline.repo.mentions() if "stomping" in m.title]
+    assert story.brands == ("Slack", "Microsoft Teams") and story.label == "negative"
+    assert story.label_for("Microsoft Teams") == "positive"
+    assert story.label_for("Slack") == "negative"
+    counts = {c.brand: c for c in pipeline.repo.brand_counts()}
+    teams, slack = counts["Microsoft Teams"], counts["Slack"]
+    assert (teams.mentions, teams.positive, teams.negative) == (2, 1, 1)
+    report = (tmp_path / "out" / "competitors.txt").read_text()
+    (teams_row,) = [line for line in report.splitlines() if line.startswith("Microsoft Teams")]
+    assert [int(n) for n in teams_row.split()[4:7]] == [1, 0, 1]
+
+    pipeline.repo.set_override(story.id, "neutral")
+    counts = {c.brand: c for c in pipeline.repo.brand_counts()}
+    assert (counts["Microsoft Teams"].positive, counts["Microsoft Teams"].neutral) == (0, 1)
+    assert (counts["Slack"].negative, counts["Slack"].neutral) == (
+        slack.negative - 1,
+        slack.neutral + 1,
+    )
+    assert story.id not in [m.id for m in pipeline.repo.mentions(brand="Slack", label="negative")]

@@ -2,42 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from digest.replies import ReplyStep, mention_kind, reply_outline
 from storage.records import AlertItem, BrandCounts, SourceHealth, StoredMention
 
 SNIPPET_CHARS = 280
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
-
-LANGUAGE_NAMES = {
-    "ar": "Arabic",
-    "bg": "Bulgarian",
-    "de": "German",
-    "en": "English",
-    "es": "Spanish",
-    "fr": "French",
-    "hi": "Hindi",
-    "it": "Italian",
-    "ja": "Japanese",
-    "nl": "Dutch",
-    "pl": "Polish",
-    "pt": "Portuguese",
-    "ru": "Russian",
-    "tr": "Turkish",
-    "uk": "Ukrainian",
-    "zh": "Chinese",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyStep:
-    """One HEARD step: its name and what to do."""
-
-    step: str
-    advice: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,35 +99,6 @@ def human_age(when: datetime | None, now: datetime) -> str:
     return f"{int(seconds // 86400)} days"
 
 
-def reply_outline(mention: StoredMention) -> tuple[ReplyStep, ...]:
-    """A HEARD reply outline (Hear, Empathize, Apologize, Resolve, Diagnose)."""
-    who = mention.author or "the author"
-    first = _SENTENCE_END.split(" ".join(mention.text.split()), maxsplit=1)[0][:160]
-    theme = mention.topic or "this problem"
-    language = LANGUAGE_NAMES.get(mention.language or "", mention.language or "")
-    lang_note = f" Reply in {language}." if language and mention.language != "en" else ""
-    rating_note = f" They rated you {mention.rating:g}/5." if mention.rating is not None else ""
-    return (
-        ReplyStep(
-            "Hear",
-            f"Read {who}'s whole post on {mention.source} and restate the "
-            f"issue in your own words: \u201c{first}\u201d.{rating_note}",
-        ),
-        ReplyStep("Empathize", f"Acknowledge how frustrating {theme} is for them, by name."),
-        ReplyStep("Apologize", "Apologize sincerely for the experience, without excuses or blame."),
-        ReplyStep(
-            "Resolve",
-            "Offer a concrete fix or a direct line (DM, ticket number, "
-            f"named person) and say when they will hear back.{lang_note}",
-        ),
-        ReplyStep(
-            "Diagnose",
-            f"Log the cause ({theme}) for the product/support team so it "
-            "does not happen again; follow up publicly once fixed.",
-        ),
-    )
-
-
 def build_alert_digest(
     *,
     title: str,
@@ -165,7 +108,12 @@ def build_alert_digest(
     silent: Sequence[str],
     now: datetime,
 ) -> AlertDigest:
-    """Assemble the alert digest (alerts already ranked most urgent first)."""
+    """Assemble the alert digest (alerts already ranked most urgent first).
+
+    Each alert's reply outline depends on the kind of text (post, review or article), read
+    from its source's stored type in ``health`` (see :mod:`digest.replies`).
+    """
+    source_types = {h.name: h.kind for h in health}
     views = tuple(
         AlertView(
             alert_id=a.alert_id,
@@ -174,7 +122,11 @@ def build_alert_digest(
             mention=a.mention,
             snippet=snippet(a.mention),
             age=human_age(a.mention.published_at or a.mention.collected_at, now),
-            reply_outline=reply_outline(a.mention),
+            reply_outline=reply_outline(
+                a.mention,
+                kind=mention_kind(a.mention, source_types.get(a.mention.source)),
+                source_type=source_types.get(a.mention.source),
+            ),
             duplicates=a.duplicates,
         )
         for a in alerts

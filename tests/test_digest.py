@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from digest.build import build_alert_digest, build_competitor_report, reply_outline, snippet
+from digest.build import build_alert_digest, build_competitor_report, snippet
 from digest.deliver import target_key, write_files
 from digest.render import render_alert_digest, render_competitor_report
+from digest.replies import mention_kind, reply_outline
 from digest.urgency import urgency
 from storage.records import AlertItem, BrandCounts, SourceHealth, StoredMention
 
@@ -55,6 +56,55 @@ def test_reply_outline_follows_heard_and_language() -> None:
     assert [s.step for s in steps] == ["Hear", "Empathize", "Apologize", "Resolve", "Diagnose"]
     assert "Ужасно обслужване." in steps[0].advice
     assert "Reply in Bulgarian" in steps[3].advice
+
+
+def health(name: str, kind: str) -> SourceHealth:
+    return SourceHealth(name, kind, True, None, NOW, NOW, 10, None, None, 0, 3600)
+
+
+def test_kind_of_mention_follows_rating_then_source_type() -> None:
+    assert mention_kind(stored(), "reddit") == "post"
+    assert mention_kind(stored(), "feed") == "article"
+    assert mention_kind(stored(), "crawl:article") == "article"
+    assert mention_kind(stored(), "crawl:trustpilot") == "review"
+    assert mention_kind(stored(rating=2.0), "feed") == "review"  # rated: a review anywhere
+    assert mention_kind(stored(), None) == "post"  # unknown: someone to answer
+
+
+def test_review_outline_names_where_to_answer_and_the_rating() -> None:
+    steps = reply_outline(stored(rating=1.0), kind="review", source_type="googleplay")
+    assert [s.step for s in steps] == ["Hear", "Empathize", "Apologize", "Resolve", "Diagnose"]
+    assert "rated you 1/5" in steps[0].advice
+    assert "Google Play Console" in steps[3].advice
+
+
+def test_articles_get_a_press_routine_not_a_public_apology() -> None:
+    # Real Google Alerts entry (brandpulse/demo_data/feeds/google_alerts_atom.xml).
+    article = stored(
+        source="google-alerts-slack",
+        author="",
+        title="Latest research shows Microsoft Teams is stomping Slack",
+        text="A new survey by market research firm ETR has shown that enterprise "
+        "collaboration software Slack is losing ground to Microsoft Teams, especially with ...",
+    )
+    digest = build_alert_digest(
+        title="T",
+        alerts=[
+            AlertItem(1, "Slack", 50.0, NOW, article),
+            AlertItem(2, "Slack", 40.0, NOW, stored(id=8)),
+        ],
+        thank_you=[],
+        health=[health("google-alerts-slack", "feed"), health("reddit", "reddit")],
+        silent=[],
+        now=NOW,
+    )
+    press, post = (a.reply_outline for a in digest.alerts)
+    assert [s.step for s in press] == ["Read", "Verify", "Respond", "Brief", "Track"]
+    assert not any("Apologize" in s.step for s in press)
+    assert "Do not apologise in public" in press[1].advice
+    assert "Slack is losing ground" in press[0].advice
+    assert [s.step for s in post][2] == "Apologize"
+    assert "same thread" in post[3].advice
 
 
 def test_snippet_cuts_on_a_word() -> None:

@@ -40,6 +40,7 @@ unit: dev-venv
 bench: dev-venv
 	$(BIN)/python benchmarks/bench_sentiment.py
 	$(BIN)/python benchmarks/bench_topics_dedup.py
+	$(BIN)/python benchmarks/bench_targets.py
 
 ## train: retrain the default multilingual sentiment model from ../shared/data (~4 min)
 train: dev-venv

@@ -100,6 +100,30 @@ def test_syndicated_truncations_of_a_real_feed_post_group_with_it() -> None:
     assert groups[: len(FEED)] == list(range(len(FEED)))
 
 
+# Three real entries of the Google Alerts feed for "Slack"
+# (brandpulse/demo_data/feeds/google_alerts_atom.xml): one template, three different sales.
+INSIDER_SALES = [
+    "Slack (NASDAQ:WORK) Insider Cal Henderson Sells 1500 Shares. Slack (NASDAQ:WORK) insider "
+    "Cal Henderson sold 1,500 shares of the stock in a transaction on Friday, July 5th. The "
+    "shares were sold at an average ...",
+    "Slack (NASDAQ:WORK) Insider Cal Henderson Sells 99342 Shares. Slack (NASDAQ:WORK) insider "
+    "Cal Henderson sold 99,342 shares of the firm's stock in a transaction on Friday, June "
+    "21st. The shares were sold at an ...",
+    "Insider Selling: Slack (NASDAQ:WORK) Insider Sells 1500 Shares of Stock. Slack "
+    "(NASDAQ:WORK) insider Cal Henderson sold 1,500 shares of Slack stock in a transaction "
+    "dated Friday, June 28th. The shares were sold at an ...",
+]
+
+
+def test_templated_news_about_different_events_stays_apart_but_copies_join() -> None:
+    assert similarity(INSIDER_SALES[0], INSIDER_SALES[2]) >= DEFAULT_THRESHOLD  # same template
+    copy = "RT @user: " + INSIDER_SALES[1][:150]
+    groups = near_duplicate_groups([*INSIDER_SALES, copy])
+    assert groups == [0, 1, 2, 1]
+    assert not is_near_duplicate(INSIDER_SALES[0], INSIDER_SALES[2])
+    assert is_near_duplicate(INSIDER_SALES[1], copy)
+
+
 @pytest.mark.parametrize("threshold", [0.5, DEFAULT_THRESHOLD, 0.9])
 def test_prefix_filtering_equals_all_pairs_comparison(threshold: float) -> None:
     texts = [p[k] for p in PAIRS for k in ("a", "b")] + [e["text"] for e in FEED]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from recording_analyzer import RecordingAnalyzer
+
 from brandpulse.analysis import analyze_pending
 from sentiment.base import Sentiment
 from sentiment.language import TRUSTED_CONFIDENCE, detect_language
@@ -14,23 +16,6 @@ from storage import Mention, Repository
 # Clearly positive for VADER (compound ≥ 0.7); English identified at 0.97 and at 0.62.
 CONFIDENT_ENGLISH = "superb service, thanks a lot"
 UNSURE_ENGLISH = "awesome app, love love love"
-
-
-class RecordingAnalyzer:
-    """Stands in for the multilingual model; records which texts reached it."""
-
-    name = "recorder"
-    version = "0"
-
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    def analyze(
-        self, texts: Sequence[str], *, languages: Sequence[str] | None = None
-    ) -> list[Sentiment]:
-        self.seen.extend(texts)
-        langs = list(languages) if languages is not None else ["und"] * len(texts)
-        return [Sentiment("positive", 0.5, 0.9, lang, "recorder@0") for lang in langs]
 
 
 def _mention(i: int, text: str, language: str | None = None) -> Mention:
@@ -55,7 +40,7 @@ def test_only_confidently_identified_english_may_be_answered_by_vader(
     repo.sync_brands([("Acme", True)])
     repo.sync_source("reviews", "feed", expected_interval_s=3600)
     repo.save_mentions("reviews", [_mention(1, CONFIDENT_ENGLISH), _mention(2, UNSURE_ENGLISH)])
-    model = RecordingAnalyzer()
+    model = RecordingAnalyzer("positive")
 
     assert analyze_pending(repo, RoutedAnalyzer(fallback=model)) == 2
 
@@ -76,7 +61,7 @@ def test_declared_language_is_used_when_identification_is_unsure(
     short = "Acme 10/10"  # too short to identify with any confidence
     assert detect_language(short).confidence < 0.5
     repo.save_mentions("reviews", [_mention(1, short, language="de")])
-    model = RecordingAnalyzer()
+    model = RecordingAnalyzer("positive")
     analyze_pending(repo, RoutedAnalyzer(fallback=model))
     (stored,) = repo.mentions()
     assert stored.language == "de" and stored.model == "recorder@0"

@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pytest
+from recording_analyzer import RecordingAnalyzer
 
-from sentiment.base import Analyzer, Sentiment
+from sentiment.base import Analyzer
 from sentiment.router import RoutedAnalyzer, build_analyzer
 from sentiment.vader import VaderAnalyzer
-
-
-class RecordingAnalyzer:
-    """Stands in for the slow model in routing tests; records what it was asked."""
-
-    name = "recorder"
-    version = "0"
-
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    def analyze(
-        self, texts: Sequence[str], *, languages: Sequence[str] | None = None
-    ) -> list[Sentiment]:
-        self.seen.extend(texts)
-        langs = list(languages) if languages is not None else ["und"] * len(texts)
-        return [Sentiment("negative", -0.5, 0.9, lang, "recorder@0") for lang in langs]
 
 
 def test_clearly_positive_english_goes_to_vader_everything_else_to_model() -> None:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from digest.replies import ReplyStep, mention_kind, reply_outline
+from digest.replies import MentionKind, ReplyStep, mention_kind, reply_outline
 from storage.records import AlertItem, BrandCounts, SourceHealth, StoredMention
 
 SNIPPET_CHARS = 280
@@ -24,6 +24,7 @@ class AlertView:
     age: str
     reply_outline: tuple[ReplyStep, ...]
     duplicates: int = 0
+    kind: MentionKind = "post"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,16 @@ class AlertDigest:
     alerts: tuple[AlertView, ...]
     thank_you: tuple[ThankYouView, ...]
     source_warnings: tuple[str, ...] = ()
+
+    @property
+    def replies(self) -> tuple[AlertView, ...]:
+        """Customers' posts and reviews waiting for a public reply, most urgent first."""
+        return tuple(a for a in self.alerts if a.kind != "article")
+
+    @property
+    def coverage(self) -> tuple[AlertView, ...]:
+        """Negative articles (press, blogs) to check, most urgent first."""
+        return tuple(a for a in self.alerts if a.kind == "article")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,28 +125,27 @@ def build_alert_digest(
     from its source's stored type in ``health`` (see :mod:`digest.replies`).
     """
     source_types = {h.name: h.kind for h in health}
-    views = tuple(
-        AlertView(
-            alert_id=a.alert_id,
-            brand=a.brand,
-            urgency=a.urgency,
-            mention=a.mention,
-            snippet=snippet(a.mention),
-            age=human_age(a.mention.published_at or a.mention.collected_at, now),
-            reply_outline=reply_outline(
-                a.mention,
-                kind=mention_kind(a.mention, source_types.get(a.mention.source)),
-                source_type=source_types.get(a.mention.source),
-            ),
-            duplicates=a.duplicates,
-        )
-        for a in alerts
-    )
+    views = tuple(_alert_view(a, source_types.get(a.mention.source), now) for a in alerts)
     thanks = tuple(
         ThankYouView(m, snippet(m, limit=200), human_age(m.published_at or m.collected_at, now))
         for m in thank_you
     )
     return AlertDigest(title, now, views, thanks, source_warnings(health, silent))
+
+
+def _alert_view(alert: AlertItem, source_type: str | None, now: datetime) -> AlertView:
+    kind = mention_kind(alert.mention, source_type)
+    return AlertView(
+        alert_id=alert.alert_id,
+        brand=alert.brand,
+        urgency=alert.urgency,
+        mention=alert.mention,
+        snippet=snippet(alert.mention),
+        age=human_age(alert.mention.published_at or alert.mention.collected_at, now),
+        reply_outline=reply_outline(alert.mention, kind=kind, source_type=source_type),
+        duplicates=alert.duplicates,
+        kind=kind,
+    )
 
 
 def source_warnings(health: Sequence[SourceHealth], silent: Sequence[str]) -> tuple[str, ...]:

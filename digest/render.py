@@ -37,14 +37,28 @@ def environment() -> Environment:
     )
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def alert_summary(digest: AlertDigest) -> str:
+    """'2 negative mentions to answer, 1 negative article to check' (the article part only
+    when there are articles)."""
+    parts = []
+    if digest.replies or not digest.coverage:
+        parts.append(f"{_plural(len(digest.replies), 'negative mention')} to answer")
+    if digest.coverage:
+        parts.append(f"{_plural(len(digest.coverage), 'negative article')} to check")
+    return ", ".join(parts)
+
+
 def render_alert_digest(digest: AlertDigest) -> Rendered:
     env = environment()
-    count = len(digest.alerts)
-    subject = f"{digest.title}: {count} negative mention{'' if count == 1 else 's'} to answer"
+    summary = alert_summary(digest)
     return Rendered(
-        subject,
-        env.get_template("alert_digest.html.j2").render(digest=digest),
-        env.get_template("alert_digest.txt.j2").render(digest=digest),
+        f"{digest.title}: {summary}",
+        env.get_template("alert_digest.html.j2").render(digest=digest, summary=summary),
+        env.get_template("alert_digest.txt.j2").render(digest=digest, summary=summary),
     )
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urlsplit
 
 from storage.records import StoredMention
 
@@ -138,7 +139,8 @@ def reply_outline(
 
 
 def _article_outline(mention: StoredMention) -> tuple[ReplyStep, ...]:
-    outlet = mention.author or mention.source
+    host = (urlsplit(mention.url).hostname or "").removeprefix("www.")
+    outlet = " on ".join(part for part in (mention.author, host) if part) or mention.source
     first = _first_sentence(mention.text or mention.title)
     theme = f" ({mention.topic})" if mention.topic else ""
     return (

@@ -105,6 +105,25 @@ def test_articles_get_a_press_routine_not_a_public_apology() -> None:
     assert "Slack is losing ground" in press[0].advice
     assert [s.step for s in post][2] == "Apologize"
     assert "same thread" in post[3].advice
+    assert "from example.com" in press[0].advice  # the outlet, from the article's URL
+
+    doc = render_alert_digest(digest)
+    assert doc.subject == "T: 1 negative mention to answer, 1 negative article to check"
+    replies, coverage = doc.text.split("NEGATIVE PRESS AND BLOG COVERAGE TO CHECK")
+    assert "Acme lost my order" in replies and "stomping" not in replies
+    assert "stomping Slack" in coverage and "Acme lost my order" not in coverage
+    assert "Negative press and blog coverage to check" in doc.html
+    only_press = build_alert_digest(
+        title="T",
+        alerts=[AlertItem(1, "Slack", 50.0, NOW, article)],
+        thank_you=[],
+        health=[health("google-alerts-slack", "feed")],
+        silent=[],
+        now=NOW,
+    )
+    text = render_alert_digest(only_press).text
+    assert "No customer post or review needs a reply." in text
+    assert "No new negative mentions" not in text
 
 
 def test_snippet_cuts_on_a_word() -> None:

@@ -262,11 +262,13 @@ class Pipeline:
         self, themes: dict[str, list[tuple[str, int]]] | None = None
     ) -> list[Path]:
         now = self._now()
-        period_start = now - timedelta(days=self.config.digest.period_days)
+        period = timedelta(days=self.config.digest.period_days)
+        period_start = now - period
         health, silent = self.health_and_silent()
         report = build_competitor_report(
             title=f"{self.config.digest.title}: competitor summary",
             counts=self.repo.brand_counts(since=period_start),
+            previous=self.repo.brand_counts(since=period_start - period, until=period_start),
             period_start=period_start,
             now=now,
             themes=themes,

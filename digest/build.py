@@ -66,6 +66,27 @@ class BrandRow:
     negative: int
     unanalyzed: int
     net_sentiment: float  # in [-1, 1]
+    #: The same figures for the period before (None when there is no earlier data).
+    previous_mentions: int | None = None
+    previous_share_of_voice: float | None = None
+    previous_net_sentiment: float | None = None
+
+    @property
+    def share_change_points(self) -> float | None:
+        """Change in share of voice since the previous period, in percentage points."""
+        if self.previous_share_of_voice is None:
+            return None
+        return 100 * (self.share_of_voice - self.previous_share_of_voice)
+
+    @property
+    def net_change(self) -> float | None:
+        """Change in net sentiment since the previous period (None when either period has
+        no analyzed mention of the brand)."""
+        if self.previous_net_sentiment is None or not (
+            self.positive + self.neutral + self.negative
+        ):
+            return None
+        return self.net_sentiment - self.previous_net_sentiment
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +99,8 @@ class CompetitorReport:
     rows: tuple[BrandRow, ...]
     themes: Mapping[str, Sequence[tuple[str, int]]] = field(default_factory=dict)
     source_warnings: tuple[str, ...] = ()
+    #: True when the period before had mentions, so rows carry the change since then.
+    has_previous: bool = False
 
 
 def snippet(mention: StoredMention, *, limit: int = SNIPPET_CHARS) -> str:
@@ -177,23 +200,43 @@ def build_competitor_report(
     themes: Mapping[str, Sequence[tuple[str, int]]] | None = None,
     health: Sequence[SourceHealth] = (),
     silent: Sequence[str] = (),
+    previous: Sequence[BrandCounts] = (),
 ) -> CompetitorReport:
-    """Share of voice = a brand's mentions / all brands' mentions in the period."""
+    """Share of voice = a brand's mentions / all brands' mentions in the period.
+
+    ``previous`` holds the counts of the period before (same length, just before
+    ``period_start``); when it has any mention, every row also carries the previous
+    period's mentions, share of voice and net sentiment, so the report shows the change.
+    """
     total = sum(c.mentions for c in counts)
-    rows = tuple(
-        BrandRow(
-            brand=c.brand,
-            is_own=c.is_own,
-            mentions=c.mentions,
-            share_of_voice=(c.mentions / total) if total else 0.0,
-            positive=c.positive,
-            neutral=c.neutral,
-            negative=c.negative,
-            unanalyzed=c.unanalyzed,
-            net_sentiment=c.net_sentiment,
+    before = {c.brand: c for c in previous}
+    total_before = sum(c.mentions for c in previous)
+    rows = []
+    for c in counts:
+        old = before.get(c.brand) if total_before else None
+        analyzed_before = old.positive + old.neutral + old.negative if old else 0
+        rows.append(
+            BrandRow(
+                brand=c.brand,
+                is_own=c.is_own,
+                mentions=c.mentions,
+                share_of_voice=(c.mentions / total) if total else 0.0,
+                positive=c.positive,
+                neutral=c.neutral,
+                negative=c.negative,
+                unanalyzed=c.unanalyzed,
+                net_sentiment=c.net_sentiment,
+                previous_mentions=old.mentions if old else None,
+                previous_share_of_voice=(old.mentions / total_before) if old else None,
+                previous_net_sentiment=old.net_sentiment if old and analyzed_before else None,
+            )
         )
-        for c in counts
-    )
     return CompetitorReport(
-        title, now, period_start, rows, dict(themes or {}), source_warnings(health, silent)
+        title,
+        now,
+        period_start,
+        tuple(rows),
+        dict(themes or {}),
+        source_warnings(health, silent),
+        has_previous=bool(total_before),
     )

@@ -716,8 +716,13 @@ class Repository:
                 out.setdefault(int(mid), []).append((name, result))
         return out
 
-    def brand_counts(self, *, since: datetime | None = None) -> list[BrandCounts]:
+    def brand_counts(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[BrandCounts]:
         """Mentions per brand by effective label; own brand first, then by name.
+
+        Only mentions published (else collected) at or after ``since`` and before ``until``
+        count, when given; every brand is listed, with zeros when it has none.
 
         The effective label of a mention for a brand is the human correction if any, else
         the brand's own label (multi-brand mentions: "X is better than Y" counts positive
@@ -733,9 +738,11 @@ class Repository:
             .outerjoin(m.LabelOverride, m.LabelOverride.mention_id == m.Mention.id)
             .group_by(m.Brand.name, m.Brand.is_own, effective)
         )
+        when = func.coalesce(m.Mention.published_at, m.Mention.collected_at)
         if since is not None:
-            when = func.coalesce(m.Mention.published_at, m.Mention.collected_at)
             stmt = stmt.where(or_(m.Mention.id.is_(None), when >= since))
+        if until is not None:
+            stmt = stmt.where(or_(m.Mention.id.is_(None), when < until))
         table: dict[str, dict[str, Any]] = {}
         with Session(self.engine) as session:
             present: dict[str, bool] = dict(

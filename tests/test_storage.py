@@ -161,6 +161,11 @@ def test_brand_counts_and_share(ready: Repository) -> None:
     assert (counts["Globex"].mentions, counts["Globex"].negative) == (1, 1)
     ready.sync_brands([("Initech", False)])
     assert {c.brand: c.mentions for c in ready.brand_counts()}["Initech"] == 0
+    # Periods: mention i was published i hours before NOW; ``until`` is exclusive.
+    window = ready.brand_counts(since=NOW - timedelta(hours=2), until=NOW - timedelta(hours=1))
+    assert {c.brand: c.mentions for c in window} == {"Acme": 1, "Globex": 1, "Initech": 0}
+    earlier = ready.brand_counts(until=NOW - timedelta(hours=2))
+    assert {c.brand: c.mentions for c in earlier}["Acme"] == 1  # mention 3 only
 
 
 def test_near_duplicate_story_alerts_once_and_counts_copies(ready: Repository) -> None:

@@ -1,0 +1,138 @@
+"""The spiders on real saved web pages (tests/fixtures/pages/real/, see the README there).
+
+Every expected value below was read from the saved page itself, not from the spider's
+output: the headline in ``<h1>``, the author in ``<meta name="author">`` and the JSON-LD
+``NewsArticle``, the time in ``<time datetime>``, the canonical URL, the body paragraphs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from replay_server import ReplayServer
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+from test_spider_parse import page, run_parse, utc
+
+from listeners.matching import BrandTerms
+from spiders.article import ArticleSpider
+from spiders.pipelines import BrandPipeline
+from spiders.runner import run_crawl
+from spiders.schema_reviews import SchemaReviewSpider
+from storage import Repository, init_db, make_engine
+
+REAL = Path(__file__).parent / "fixtures" / "pages" / "real"
+
+#: The saved pages' SHA-256: the copies must stay byte for byte as recorded.
+CHECKSUMS = {
+    "computerbase_htc_touch.html": (
+        "e4a4d738ee41d1531a930f29b67c2ddc8115d41e1c56f5dc7c5c3aab2f808189"
+    ),
+}
+
+CB_PATH = "/2007-06/htc-touch-bald-bei-o2-als-xda-nova/"
+CB_URL = "https://www.computerbase.de" + CB_PATH
+CB_PAGE = "real/computerbase_htc_touch.html"
+
+
+def test_real_pages_are_unchanged_copies() -> None:
+    on_disk = {p.name for p in REAL.glob("*.html")}
+    assert on_disk == set(CHECKSUMS), "document every real page in the README and here"
+    for name, digest in CHECKSUMS.items():
+        assert hashlib.sha256((REAL / name).read_bytes()).hexdigest() == digest, name
+
+
+# -- article spider: ComputerBase news item (German, 2007) ---------------------------------------
+def test_article_spider_reads_the_real_computerbase_news_item() -> None:
+    # fetched through a tracking URL: the item is keyed by the page's canonical URL
+    items, requests, spider = run_parse(ArticleSpider, page(CB_PAGE, CB_URL + "?utm_source=rss"))
+    (item,) = items
+    assert item.external_id == item.url == CB_URL
+    assert item.kind == "article" and item.language == "de"
+    assert item.title == "HTC Touch: Bald bei o2 als „Xda Nova“"
+    assert item.author == "Christoph Becker"
+    # <time datetime="2007-06-19T09:40:00+02:00">
+    assert item.published_at == utc(2007, 6, 19, 7, 40)
+    # first and last paragraphs of the article body
+    assert "Vor knapp zwei Wochen stellten Microsoft und HTC" in item.text
+    assert "Danach werden auch T-Mobile („MDA Touch“) und Vodafone" in item.text
+    assert "gibt es in der dazugehörigen Vorstellungs-News." in item.text
+    # navigation, related articles, author box, footer: not article text
+    for boilerplate in (
+        "Grafikkarten-Rangliste",
+        "Telekom StreamOn",
+        "Voriger Inhalt",
+        "Redakteur/in werden",
+        "hat von Juni 2003 bis Januar 2009",
+        "Mediadaten",
+    ):
+        assert boilerplate not in item.text, boilerplate
+    assert requests == [] and not spider.problems
+
+
+def test_brand_terms_that_occur_in_the_real_article_match_others_do_not() -> None:
+    (item,) = run_parse(ArticleSpider, page(CB_PAGE, CB_URL))[0]
+    terms = [BrandTerms("HTC", ("HTC Touch",)), BrandTerms("Nokia", ("Nokia",))]
+    pipeline = BrandPipeline.from_crawler(
+        get_crawler(ArticleSpider, {"BRANDPULSE_BRAND_TERMS": terms})
+    )
+    assert pipeline.process_item(item).brands == ("HTC",)
+
+    only_nokia = BrandPipeline.from_crawler(
+        get_crawler(ArticleSpider, {"BRANDPULSE_BRAND_TERMS": [BrandTerms("Nokia", ("Nokia",))]})
+    )
+    (again,) = run_parse(ArticleSpider, page(CB_PAGE, CB_URL))[0]
+    with pytest.raises(DropItem, match="no brand term"):
+        only_nokia.process_item(again)
+
+
+# -- reviews spider: a real page with JSON-LD but no Review ---------------------------------------
+def test_reviews_spider_on_a_real_page_without_reviews_reports_a_problem() -> None:
+    # the page carries JSON-LD (NewsArticle, BreadcrumbList) but no schema.org Review
+    items, requests, spider = run_parse(SchemaReviewSpider, page(CB_PAGE, CB_URL))
+    assert items == [] and requests == []
+    (problem,) = spider.problems
+    assert CB_URL in problem and "reviews spider" in problem
+
+
+# -- through the local server and the crawl subprocess -------------------------------------------
+@pytest.fixture()
+def server() -> Iterator[ReplayServer]:
+    pages = {
+        "/robots.txt": ("text/plain", "User-agent: *\nDisallow:\n"),
+        CB_PATH: ("text/html; charset=utf-8", (REAL / "computerbase_htc_touch.html").read_bytes()),
+    }
+    with ReplayServer(pages=pages) as srv:
+        yield srv
+
+
+def test_article_crawl_of_the_real_page_stores_it_for_the_matching_brand(
+    server: ReplayServer, tmp_path: Path
+) -> None:
+    db_url = f"sqlite:///{tmp_path / 'crawl.db'}"
+    init_db(make_engine(db_url))
+    result = run_crawl(
+        spider="article",
+        start_urls=[server.url + CB_PATH],
+        database_url=db_url,
+        source="computerbase",
+        brand_terms=[BrandTerms("HTC", ("HTC",)), BrandTerms("Nokia", ("Nokia",))],
+        settings={
+            "DOWNLOAD_DELAY": 0,
+            "AUTOTHROTTLE_ENABLED": False,
+            "RETRY_ENABLED": False,
+            "DOWNLOAD_TIMEOUT": 10,
+        },
+        timeout_s=60,
+    )
+    assert result.ok, (result.problems, result.log_tail)
+    assert (result.pages, result.items_stored, result.items_dropped) == (1, 1, 0)
+    (stored,) = Repository(make_engine(db_url)).mentions()
+    assert stored.external_id == CB_URL and stored.brands == ("HTC",)
+    assert stored.author == "Christoph Becker" and stored.language == "de"
+    assert stored.published_at is not None
+    assert stored.published_at.isoformat(timespec="minutes")[:16] == "2007-06-19T07:40"
+    assert "Genion-L-Vertrag rund 49,- Euro" in stored.text

@@ -98,8 +98,10 @@ class ArticleSpider(BrandPulseSpider):
         url = response.urljoin(canonical) if canonical else response.url
         published = self._published(response, data, language)
         extra: dict[str, Any] = {}
-        if data.get("sitename") or data.get("hostname"):
-            extra["site"] = data.get("sitename") or data.get("hostname")
+        # trafilatura's JSON names the site (og:site_name ...) "source-hostname"
+        site = data.get("sitename") or data.get("source-hostname") or data.get("hostname")
+        if site:
+            extra["site"] = clean_text(str(site))
         return [
             MentionItem(
                 external_id=url,

@@ -73,6 +73,12 @@ def test_article_spider_reads_the_real_computerbase_news_item() -> None:
     assert requests == [] and not spider.problems
 
 
+def test_article_site_name_is_the_publishers_not_the_host() -> None:
+    # og:site_name is "ComputerBase"; trafilatura's JSON calls it "source-hostname"
+    (item,) = run_parse(ArticleSpider, page(CB_PAGE, CB_URL))[0]
+    assert item.extra["site"] == "ComputerBase"
+
+
 def test_brand_terms_that_occur_in_the_real_article_match_others_do_not() -> None:
     (item,) = run_parse(ArticleSpider, page(CB_PAGE, CB_URL))[0]
     terms = [BrandTerms("HTC", ("HTC Touch",)), BrandTerms("Nokia", ("Nokia",))]

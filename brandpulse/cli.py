@@ -279,6 +279,33 @@ def sources(config: ConfigOption = None) -> None:
 
 
 @app.command()
+def report(
+    config: ConfigOption = None,
+    days: Annotated[
+        int | None,
+        typer.Option("--days", min=1, help="Period in days (default: digest.period_days)."),
+    ] = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Write the competitor summary now from stored mentions (no collection), print it."""
+    _setup_logging(verbose)
+    cfg = _load(config)
+    if days is not None:
+        cfg = cfg.model_copy(update={"digest": cfg.digest.model_copy(update={"period_days": days})})
+    from brandpulse.pipeline import Pipeline
+
+    try:
+        pipeline = Pipeline(cfg)
+        paths = pipeline.write_competitor_report(pipeline.update_topics())
+    except DatabaseError as exc:
+        raise _fail_db(exc) from None
+    text = next((p for p in paths if p.suffix == ".txt"), None)
+    if text is not None:
+        typer.echo(text.read_text(encoding="utf-8"))
+    typer.echo("Written:\n" + "\n".join(f"  {p}" for p in paths))
+
+
+@app.command()
 def label(
     mention_id: Annotated[int, typer.Argument(help="Mention id (see export or the digest).")],
     value: Annotated[

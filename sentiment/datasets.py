@@ -14,9 +14,10 @@ Bulgarian's 0/1 becomes 0/2 (there is no neutral class there).
 from __future__ import annotations
 
 import csv
+import hashlib
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -178,6 +179,27 @@ def load_jsonl_labels(path: Path) -> LabeledSet:
             raise ValueError(f"{path}:{number}: bad training line ({exc})") from exc
         labels.append(label)
     return LabeledSet(f"extra/{Path(path).name}", "train", "und", tuple(texts), tuple(labels))
+
+
+def text_key(text: str) -> str:
+    """A text's identity for overlap checks: lower-cased, whitespace squeezed."""
+    return " ".join(text.lower().split())
+
+
+def text_fingerprint(text: str) -> str:
+    """16 hex characters of SHA-1 over :func:`text_key`: how a model's metadata names the
+    validation texts it was trained on, without storing the texts."""
+    return hashlib.sha1(text_key(text).encode("utf-8")).hexdigest()[:16]
+
+
+def without_texts(dataset: LabeledSet, fingerprints: frozenset[str]) -> LabeledSet:
+    """``dataset`` minus the texts whose :func:`text_fingerprint` is in ``fingerprints``."""
+    keep = [i for i, t in enumerate(dataset.texts) if text_fingerprint(t) not in fingerprints]
+    return replace(
+        dataset,
+        texts=tuple(dataset.texts[i] for i in keep),
+        labels=tuple(dataset.labels[i] for i in keep),
+    )
 
 
 def validation_sets(data_dir: Path) -> list[LabeledSet]:

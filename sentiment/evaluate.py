@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from sentiment.base import LABELS, Analyzer
-from sentiment.datasets import NEG, POS, LabeledSet, validation_sets
+from sentiment.datasets import NEG, POS, LabeledSet, validation_sets, without_texts
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ class SetResult:
     neg_precision: float
     neg_recall: float
     texts_per_second: float
+    #: Texts of the set left out because an evaluated model was trained on them.
+    left_out: int = 0
 
 
 @dataclass
@@ -109,7 +111,17 @@ def score_predictions(dataset: LabeledSet, predicted: Sequence[int]) -> tuple[fl
     return value, neg_p, neg_r
 
 
-def evaluate_one(analyzer: Analyzer, dataset: LabeledSet) -> SetResult:
+def seen_validation_texts(analyzers: Sequence[Analyzer]) -> dict[str, frozenset[str]]:
+    """Validation texts (set name → fingerprints) that any of ``analyzers`` was trained on,
+    from their ``seen_validation`` attribute (the default model's metadata lists them)."""
+    seen: dict[str, frozenset[str]] = {}
+    for analyzer in analyzers:
+        for name, keys in getattr(analyzer, "seen_validation", {}).items():
+            seen[name] = seen.get(name, frozenset()) | frozenset(keys)
+    return seen
+
+
+def evaluate_one(analyzer: Analyzer, dataset: LabeledSet, *, left_out: int = 0) -> SetResult:
     """Run ``analyzer`` on one validation set and score it."""
     started = time.perf_counter()
     out = analyzer.analyze(list(dataset.texts))
@@ -126,6 +138,7 @@ def evaluate_one(analyzer: Analyzer, dataset: LabeledSet) -> SetResult:
         neg_precision=round(100 * neg_p, 2),
         neg_recall=round(100 * neg_r, 2),
         texts_per_second=round(len(dataset) / elapsed, 1),
+        left_out=left_out,
     )
 
 
@@ -144,6 +157,10 @@ def run_evaluation(
         include_vader_baseline: add a VADER analyzer when none is given (default True), so
             the baseline is always measured in the same run.
         limit: evaluate only the first ``limit`` texts of each set (default: all).
+
+    Texts that an analyzer was trained on (its ``seen_validation``; the default model trains
+    on the TweetEval validation tweets that XLM-T English train contains) are left out of
+    that set for every analyzer, so all are scored on the same unseen texts.
     """
     chosen = list(analyzers)
     if include_vader_baseline and not any(a.name == "vader" for a in chosen):
@@ -151,7 +168,11 @@ def run_evaluation(
 
         chosen.append(VaderAnalyzer())
     report = EvaluationReport(data_dir=str(data_dir))
+    seen = seen_validation_texts(chosen)
     for dataset in validation_sets(Path(data_dir)):
+        full = len(dataset)
+        if dataset.name in seen:
+            dataset = without_texts(dataset, seen[dataset.name])
         if limit is not None:
             dataset = LabeledSet(
                 dataset.name,
@@ -163,7 +184,7 @@ def run_evaluation(
                 dataset.metric,
             )
         for analyzer in chosen:
-            result = evaluate_one(analyzer, dataset)
+            result = evaluate_one(analyzer, dataset, left_out=full - len(dataset))
             logger.info("%s %s %.1f", result.backend, result.dataset, result.value)
             report.results.append(result)
     return report
@@ -191,6 +212,12 @@ def format_report(report: EvaluationReport) -> str:
         lines.append(
             f"{'mean':<18} {'':<4} {total_n:>5} {'':<12} {report.means[backend]:>6.1f} "
             f"{'':>6} {'':>6} {overall:>9.0f}"
+        )
+    left_out = {r.dataset: r.left_out for r in report.results if r.left_out}
+    for dataset, count in left_out.items():
+        lines.append(
+            f"\n{dataset}: {count} texts that an evaluated model was trained on are left out; "
+            "n counts the unseen rest."
         )
     return "\n".join(lines)
 

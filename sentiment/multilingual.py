@@ -114,6 +114,12 @@ class MultilingualAnalyzer:
             Path(model_path) if model_path else DEFAULT_MODEL
         )
         self.version = str(self.metadata.get("version", "0"))
+        #: Validation texts this head was trained on (set name → text fingerprints); the
+        #: evaluation leaves them out.
+        self.seen_validation: dict[str, frozenset[str]] = {
+            name: frozenset(keys)
+            for name, keys in (self.metadata.get("seen_validation") or {}).items()
+        }
         self._featurizer = Featurizer(self.recipe, threads=threads)
         self._featurizer.load()
         self._batch_size = batch_size

@@ -59,6 +59,10 @@ class RoutedAnalyzer:
         self._min_conf = min_language_confidence
         self._accept = vader_accept_above
         self.version = f"{fallback.name}-{fallback.version}+vader-{self._vader.version}"
+        #: Validation texts the fallback model was trained on (see ``sentiment.evaluate``).
+        self.seen_validation: dict[str, frozenset[str]] = dict(
+            getattr(fallback, "seen_validation", {})
+        )
         self.last_vader_share = 0.0
 
     def analyze(

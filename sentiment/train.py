@@ -14,6 +14,13 @@ tweets left are all negative, and a one-class set only teaches a bias (measured:
 macro-recall 60 with them, 63-64 without), so any set left with a single class is skipped;
 English is then learned from the VADER ground-truth sets and cross-lingually from the other
 languages' tweets.
+
+``--may-overlap tweeteval`` trains on those 1,430 tweets instead, stores their fingerprints
+in the metadata (``seen_validation``), and ``sentiment.evaluate`` then leaves them out of
+TweetEval. Measured with ``benchmarks/tweeteval_overlap.py`` (each half of TweetEval
+validation scored by a model trained with the other half's overlap only), the gain was not
+robust (+2.6 on one half, -0.9 on the other), and a full model trained that way called
+fewer negatives in every language, so it is not the default.
 """
 
 from __future__ import annotations
@@ -29,18 +36,25 @@ from typing import Any
 
 import numpy as np
 
-from sentiment.datasets import LabeledSet, load_jsonl_labels, training_sets, validation_sets
+from sentiment.datasets import (
+    LabeledSet,
+    load_jsonl_labels,
+    text_fingerprint,
+    text_key,
+    training_sets,
+    validation_sets,
+)
 from sentiment.features import FeatureRecipe, Features, Featurizer
 from sentiment.multilingual import LinearHead
 
 logger = logging.getLogger(__name__)
 
 VERSION = "1.2.0"
+#: Validation sets whose texts may be trained on by default (listed in the metadata and left
+#: out of evaluation when some are): none. ``--may-overlap tweeteval`` was measured and not
+#: adopted; see the module docstring.
+DEFAULT_MAY_OVERLAP: tuple[str, ...] = ()
 OFFSET_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
-
-
-def _key(text: str) -> str:
-    return " ".join(text.lower().split())
 
 
 def collect_training_data(
@@ -49,6 +63,7 @@ def collect_training_data(
     vader_weight: float,
     extra: Sequence[Path] = (),
     set_weights: dict[str, float] | None = None,
+    may_overlap: Sequence[str] = (),
 ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
     """Texts, labels, per-text weights and dataset ids of every train split, minus val overlap.
 
@@ -56,17 +71,29 @@ def collect_training_data(
     size); VADER ground-truth sets are further scaled by ``vader_weight``, and any set named
     in ``set_weights`` by that value instead (e.g. ``{"vader/tweets": 1.0}``). ``extra`` JSON
     Lines files (human corrections) are added unbalanced, weight 1 per text, never skipped.
+
+    Training texts that also appear in a validation split are dropped, except for the
+    validation sets named in ``may_overlap`` (e.g. ``("tweeteval",)``): their texts may be
+    trained on, and ``report["seen_validation"][name]`` lists the fingerprints
+    (:func:`~sentiment.datasets.text_fingerprint`) of those used, so that evaluation can
+    leave them out.
     """
-    held_out = {_key(t) for s in validation_sets(data_dir) for t in s.texts}
+    validation = validation_sets(data_dir)
+    held_out = {text_key(t) for s in validation if s.name not in may_overlap for t in s.texts}
+    overlap_of = {
+        name: {text_key(t) for s in validation if s.name == name for t in s.texts}
+        for name in may_overlap
+    }
     texts: list[str] = []
     labels: list[int] = []
     weights: list[float] = []
     groups: list[int] = []
     report: dict[str, Any] = {}
+    seen: dict[str, set[str]] = {name: set() for name in may_overlap}
     sets: list[LabeledSet] = list(training_sets(data_dir))
     sets += [load_jsonl_labels(path) for path in extra]
     for gid, s in enumerate(sets):
-        keep = [i for i, t in enumerate(s.texts) if _key(t) not in held_out]
+        keep = [i for i, t in enumerate(s.texts) if text_key(t) not in held_out]
         y = np.asarray([s.labels[i] for i in keep])
         classes, counts = np.unique(y, return_counts=True)
         is_extra = s.name.startswith("extra/")
@@ -92,6 +119,10 @@ def collect_training_data(
             labels.append(s.labels[i])
             weights.append(per_class[s.labels[i]] * scale)
             groups.append(gid)
+            key = text_key(s.texts[i])
+            for name, keys in overlap_of.items():
+                if key in keys:
+                    seen[name].add(text_fingerprint(s.texts[i]))
         report[s.name] = {
             "rows": len(s),
             "used": len(keep),
@@ -99,6 +130,10 @@ def collect_training_data(
             "weight": scale,
         }
         logger.info("%s: %d rows, %d used", s.name, len(s), len(keep))
+    if may_overlap:
+        report["seen_validation"] = {name: sorted(keys) for name, keys in seen.items()}
+        for name, keys in seen.items():
+            logger.info("%s: %d validation texts also used for training", name, len(keys))
     return (
         texts,
         np.asarray(labels, dtype=np.int64),
@@ -201,6 +236,7 @@ def train(
     holdout: float = 0.15,
     seed: int = 13,
     extra: Sequence[Path] = (),
+    may_overlap: Sequence[str] = DEFAULT_MAY_OVERLAP,
 ) -> dict[str, Any]:
     """Train, calibrate offsets on a seeded hold-out of the training data, refit, save."""
     started = time.perf_counter()
@@ -209,7 +245,9 @@ def train(
         vader_weight=vader_weight,
         extra=extra,
         set_weights={"vader/tweets": tweets_weight},
+        may_overlap=may_overlap,
     )
+    seen_validation = sets_report.pop("seen_validation", {})
     logger.info("featurising %d training texts", len(texts))
     x = _design_matrix(Featurizer(recipe)(texts), recipe)
 
@@ -233,7 +271,9 @@ def train(
         "head": f"multinomial logistic regression, C={c}, per-dataset class-balanced weights",
         "seed": seed,
         "training_sets": sets_report,
-        "excluded": "training texts whose normalised form appears in any validation split",
+        "excluded": "training texts whose normalised form appears in a validation split, "
+        f"except {', '.join(may_overlap) or 'none'}",
+        "seen_validation": seen_validation,
         "holdout_fraction": holdout,
         "holdout_mean_macro_f1": round(ho_score, 4),
         "train_seconds": round(time.perf_counter() - started, 1),
@@ -260,6 +300,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--word-hash-bits", type=int, default=17, help="log2 word buckets")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument(
+        "--may-overlap",
+        action="append",
+        default=None,
+        help="validation set whose texts may be trained on (repeatable; default: tweeteval; "
+        "'none' for none); evaluation leaves those texts out",
+    )
+    parser.add_argument(
         "--extra",
         type=Path,
         action="append",
@@ -283,6 +330,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         tweets_weight=args.tweets_weight,
         seed=args.seed,
         extra=args.extra,
+        may_overlap=tuple(
+            n for n in (args.may_overlap or DEFAULT_MAY_OVERLAP) if n.lower() != "none"
+        ),
     )
     sys.stdout.write(json.dumps({k: meta[k] for k in ("version", "holdout_mean_macro_f1")}) + "\n")
     return 0

@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 from sentiment.base import LABELS, Sentiment
-from sentiment.datasets import load_bulgarian, sentiment_root, validation_sets
+from sentiment.datasets import (
+    load_bulgarian,
+    sentiment_root,
+    text_fingerprint,
+    validation_sets,
+)
 from sentiment.evaluate import format_report, run_evaluation, score_predictions
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sentiment"
@@ -127,3 +132,18 @@ def test_module_cli_writes_table_and_json(
     assert len(data["results"]) == 5 and set(data["means"]) == {
         r["backend"] for r in data["results"]
     }
+
+
+def test_texts_a_model_was_trained_on_are_left_out_for_every_backend() -> None:
+    tweeteval = {s.name: s for s in validation_sets(FIXTURES)}["tweeteval"]
+    trained_on = frozenset(text_fingerprint(t) for t in tweeteval.texts[:3])
+    model = ConstantAnalyzer("negative")
+    model.seen_validation = {"tweeteval": trained_on}  # type: ignore[attr-defined]
+    report = run_evaluation(FIXTURES, [model])
+    for backend in ("constant", "vader"):
+        result = report.get(backend, "tweeteval")
+        assert (result.n, result.left_out) == (len(tweeteval) - 3, 3)
+        assert report.get(backend, "xlm-t/arabic").left_out == 0
+    assert "tweeteval: 3 texts that an evaluated model was trained on are left out" in (
+        format_report(report)
+    )

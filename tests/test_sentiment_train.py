@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sentiment.datasets import rating_to_label
+from sentiment.datasets import rating_to_label, text_fingerprint
 from sentiment.train import choose_offsets, collect_training_data
 
 
@@ -112,3 +112,23 @@ def test_recipe_use_weight_round_trips_and_defaults_for_old_metadata() -> None:
     assert FeatureRecipe.from_dict(recipe.to_dict()) == recipe
     old = {k: v for k, v in recipe.to_dict().items() if k != "use_weight"}
     assert FeatureRecipe.from_dict(old).use_weight == 1.0
+
+
+def test_allowed_validation_overlap_is_trained_on_and_listed(tmp_path: Path) -> None:
+    root = tmp_path / "sentiment"
+    _write(root / "tweeteval" / "val_text.txt", ["Seen in val", "Also in  VAL", "never trained"])
+    _write(root / "tweeteval" / "val_labels.txt", ["1", "2", "0"])
+    _write(
+        root / "xlm-t" / "english" / "train_text.txt",
+        ["seen in val", "also in val", "awful", "terrible"],
+    )
+    _write(root / "xlm-t" / "english" / "train_labels.txt", ["1", "2", "0", "0"])
+    _write(root / "xlm-t" / "english" / "val_text.txt", ["awful"])  # other val sets: held out
+    _write(root / "xlm-t" / "english" / "val_labels.txt", ["0"])
+    texts, _y, _w, _g, report = collect_training_data(
+        tmp_path, vader_weight=0.3, may_overlap=("tweeteval",)
+    )
+    assert sorted(texts) == sorted(["seen in val", "also in val", "terrible"])
+    assert report["seen_validation"] == {
+        "tweeteval": sorted([text_fingerprint("Seen in val"), text_fingerprint("Also in  VAL")])
+    }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from brandpulse.config import AnalysisConfig
 from sentiment import Analyzer, Sentiment, detect_languages
@@ -36,16 +36,21 @@ def make_analyzer(config: AnalysisConfig) -> Analyzer:
 
 
 def plan_brand_targets(
-    text: str, brands: Sequence[str], brand_terms: Mapping[str, Sequence[str]] | None = None
+    text: str,
+    brands: Sequence[str],
+    brand_terms: Mapping[str, Sequence[str]] | None = None,
+    *,
+    case_sensitive: Collection[str] = (),
 ) -> dict[str, TargetPlan] | None:
     """Per-brand plans for a text linked to two or more brands (None for fewer).
 
-    A brand's terms come from ``brand_terms`` (the config's ``terms``), else its name.
+    A brand's terms come from ``brand_terms`` (the config's ``terms``), else its name; the
+    brands in ``case_sensitive`` (config ``case_sensitive = true``) match case exactly.
     """
     if len(brands) < 2:
         return None
     terms = {b: tuple((brand_terms or {}).get(b, ())) or (b,) for b in brands}
-    return plan_targets(text, find_spans(text, terms))
+    return plan_targets(text, find_spans(text, terms, case_sensitive=case_sensitive))
 
 
 def classify_with_targets(
@@ -103,6 +108,7 @@ def analyze_pending(
     *,
     batch_size: int = 64,
     brand_terms: Mapping[str, Sequence[str]] | None = None,
+    case_sensitive: Collection[str] = (),
 ) -> int:
     """Classify every mention without an analysis; returns how many were analyzed.
 
@@ -115,7 +121,8 @@ def analyze_pending(
     Mentions linked to two or more brands also get per-brand sentiment (see
     ``sentiment.targets``): each brand's segment is classified in the same analyzer call
     as the batch's mentions and stored in the same transaction. ``brand_terms`` (brand
-    name → search terms) locates the brands in the text; a brand's name is used without it.
+    name → search terms) locates the brands in the text; a brand's name is used without it;
+    ``case_sensitive`` names the brands whose terms match case exactly.
     """
     done = 0
     seen: set[int] = set()
@@ -140,7 +147,7 @@ def analyze_pending(
             for g, p in zip(guesses, pending, strict=True)
         ]
         plans = [
-            plan_brand_targets(text, p.brands, brand_terms)
+            plan_brand_targets(text, p.brands, brand_terms, case_sensitive=case_sensitive)
             for text, p in zip(texts, pending, strict=True)
         ]
         results, targets = classify_with_targets(analyzer, texts, plans, languages=routed)

@@ -115,6 +115,7 @@ class Pipeline:
             self.analyzer,
             batch_size=self.config.analysis.batch_size,
             brand_terms={b.name: b.terms_record().terms for b in self.config.brands},
+            case_sensitive={b.name for b in self.config.brands if b.case_sensitive},
         )
 
     def group_stories(self) -> int:

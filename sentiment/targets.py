@@ -36,7 +36,7 @@ Typical use::
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -142,20 +142,24 @@ def _words(text: str, span: Span) -> int:
 
 
 # -- brand spans -----------------------------------------------------------------------------
-def find_spans(text: str, terms: Mapping[str, Sequence[str]]) -> dict[str, list[Span]]:
-    """Where each brand's terms occur in ``text`` (case-insensitive, whole words).
+def find_spans(
+    text: str, terms: Mapping[str, Sequence[str]], *, case_sensitive: Collection[str] = ()
+) -> dict[str, list[Span]]:
+    """Where each brand's terms occur in ``text`` (whole words; case-insensitive except for
+    the brands named in ``case_sensitive``, as in the brand's matching rules).
 
     Overlaps are resolved longest match first, so "Sony Ericsson" is not also "Sony".
     Brands with no occurrence map to an empty list.
     """
     found: list[tuple[int, int, str]] = []
     for brand, phrases in terms.items():
+        flags = 0 if brand in case_sensitive else re.IGNORECASE
         for phrase in phrases:
             words = phrase.split()
             if not words:
                 continue
             body = r"\s+".join(re.escape(w) for w in words)
-            for match in re.finditer(rf"(?<!\w){body}(?!\w)", text, re.IGNORECASE):
+            for match in re.finditer(rf"(?<!\w){body}(?!\w)", text, flags):
                 found.append((match.start(), match.end(), brand))
     found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
     taken: list[tuple[int, int, str]] = []

@@ -166,3 +166,13 @@ def test_sentence_splitting_is_punctuation_based_and_multilingual() -> None:
     assert pieces("خدمة سيئة؟ نعم جدا") == ["خدمة سيئة؟", "نعم جدا"]
     assert pieces("服务很好。价格太贵！") == ["服务很好。", "价格太贵！"]
     assert pieces("get an ipod &amp; avoided the zen") == ["get an ipod &amp; avoided the zen"]
+
+
+def test_case_sensitive_brands_match_case_exactly() -> None:
+    text = "Discord is better than Slack. Cut me some slack, it was a long week."
+    terms = {"Slack": ["Slack"], "Discord": ["Discord"]}
+    loose = find_spans(text, terms)
+    strict = find_spans(text, terms, case_sensitive={"Slack"})
+    assert len(loose["Slack"]) == 2
+    assert strict["Slack"] == [(text.index("Slack"), text.index("Slack") + len("Slack"))]
+    assert strict["Discord"] == loose["Discord"]

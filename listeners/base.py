@@ -57,6 +57,43 @@ class Batch:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass
+class StreamBatch:
+    """Collects the streams one fetch polls (searches, timelines, listings) into a
+    :class:`Batch` whose cursor is ``{"streams": {key: state}}``.
+
+    Mentions seen in several streams are kept once (by external id); ``item_count`` sums
+    the raw items of every stream; a stream that returns no state keeps none.
+    """
+
+    source: str
+    mentions: dict[str, Mention] = field(default_factory=dict)
+    streams: dict[str, Any] = field(default_factory=dict)
+    item_count: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def add(
+        self, key: str, mentions: Iterable[Mention], *, raw_count: int, state: Any | None
+    ) -> None:
+        """Record one polled stream: its mentions, how many raw items it gave, its state."""
+        self.item_count += raw_count
+        for mention in mentions:
+            self.mentions.setdefault(mention.external_id, mention)
+        if state is not None:
+            self.streams[key] = state
+
+    def batch(self) -> Batch:
+        """The :class:`Batch` of everything added; logs each warning once."""
+        for warning in self.warnings:
+            logger.warning("%s: %s", self.source, warning)
+        return Batch(
+            mentions=list(self.mentions.values()),
+            cursor={"streams": self.streams},
+            item_count=self.item_count,
+            warnings=self.warnings,
+        )
+
+
 class Listener(Protocol):
     """Structural type every listener satisfies."""
 

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from listeners.base import BaseListener, Batch, ListenerSettings
+from listeners.base import BaseListener, Batch, ListenerSettings, StreamBatch
 from listeners.errors import MalformedResponse
 from listeners.html_text import html_to_text
 from storage.records import Mention
@@ -144,25 +144,15 @@ class HackerNewsListener(BaseListener[HackerNewsSettings]):
     def fetch(self, cursor: Mapping[str, Any] | None) -> Batch:
         """Search every brand term once; raises a ListenerError (cursor unchanged) on failure."""
         old = dict((cursor or {}).get("streams") or {})
-        streams: dict[str, Any] = {}
-        mentions: dict[str, Mention] = {}
-        warnings: list[str] = []
-        item_count = 0
+        collected = StreamBatch(self.name)
         for query in self.queries:
             for term in dict.fromkeys(t.strip() for t in query.terms if t.strip()):
                 key = f"{query.brand}|{term}"
-                hits, state = self._poll(term, old.get(key), warnings)
-                item_count += len(hits)
-                for hit in hits:
-                    mention = hit_to_mention(self.name, hit)
-                    mentions.setdefault(mention.external_id, mention)
-                if state is not None:
-                    streams[key] = state
-        for warning in warnings:
-            logger.warning("%s: %s", self.name, warning)
-        return Batch(
-            mentions=list(mentions.values()),
-            cursor={"streams": streams},
-            item_count=item_count,
-            warnings=warnings,
-        )
+                hits, state = self._poll(term, old.get(key), collected.warnings)
+                collected.add(
+                    key,
+                    (hit_to_mention(self.name, hit) for hit in hits),
+                    raw_count=len(hits),
+                    state=state,
+                )
+        return collected.batch()

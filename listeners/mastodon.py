@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from pydantic import Field, SecretStr
 
-from listeners.base import BaseListener, Batch, BrandQuery, ListenerSettings
+from listeners.base import BaseListener, Batch, BrandQuery, ListenerSettings, StreamBatch
 from listeners.errors import MalformedResponse
 from listeners.html_text import html_to_text
 from listeners.http import HttpClient
@@ -233,39 +233,28 @@ class MastodonListener(BaseListener[MastodonSettings]):
     def fetch(self, cursor: Mapping[str, Any] | None) -> Batch:
         """Read every stream on every instance once; raises a ListenerError on failure."""
         old = dict((cursor or {}).get("streams") or {})
-        streams: dict[str, Any] = {}
-        mentions: dict[str, Mention] = {}
-        warnings: list[str] = []
-        item_count = 0
+        collected = StreamBatch(self.name)
         if (
             self.settings.search
             and self.queries
             and not self.settings.access_token.get_secret_value()
         ):
-            warnings.append("search skipped: Mastodon status search needs access_token")
+            collected.warnings.append("search skipped: Mastodon status search needs access_token")
         for instance in self.settings.instances:
             base = instance.rstrip("/")
             host = urlsplit(base).netloc or base
             for suffix, path, params, search in self._streams():
                 key = f"{host} {suffix}"
                 if base in self._spent:
-                    if key in old:
-                        streams[key] = old[key]
+                    collected.add(key, (), raw_count=0, state=old.get(key))
                     continue
                 statuses, state = self._poll(
-                    base, path, params, old.get(key), search=search, warnings=warnings
+                    base, path, params, old.get(key), search=search, warnings=collected.warnings
                 )
-                item_count += len(statuses)
-                for status in statuses:
-                    mention = status_to_mention(self.name, status, instance_host=host)
-                    mentions.setdefault(mention.external_id, mention)
-                if state is not None:
-                    streams[key] = state
-        for warning in warnings:
-            logger.warning("%s: %s", self.name, warning)
-        return Batch(
-            mentions=list(mentions.values()),
-            cursor={"streams": streams},
-            item_count=item_count,
-            warnings=warnings,
-        )
+                collected.add(
+                    key,
+                    (status_to_mention(self.name, s, instance_host=host) for s in statuses),
+                    raw_count=len(statuses),
+                    state=state,
+                )
+        return collected.batch()

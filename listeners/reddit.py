@@ -31,7 +31,14 @@ import praw
 import prawcore
 from pydantic import Field, SecretStr
 
-from listeners.base import BaseListener, Batch, BrandQuery, ListenerSettings, call_with_backoff
+from listeners.base import (
+    BaseListener,
+    Batch,
+    BrandQuery,
+    ListenerSettings,
+    StreamBatch,
+    call_with_backoff,
+)
 from listeners.errors import (
     AccessDenied,
     ListenerError,
@@ -312,23 +319,17 @@ class RedditListener(BaseListener[RedditSettings]):
         """Poll every stream once. Raises a ListenerError (cursor unchanged) on failure."""
         self._client()
         old = dict((cursor or {}).get("streams") or {})
-        new_streams: dict[str, Any] = {}
-        mentions: dict[str, Mention] = {}
-        item_count = 0
+        collected = StreamBatch(self.name)
         for key, path, params in self._streams():
             items, state = self._poll(path, params, old.get(key))
-            item_count += len(items)
-            for item in items:
-                mention = to_mention(self.name, item)
-                mentions.setdefault(mention.external_id, mention)
-            if state is not None:
-                new_streams[key] = state
+            collected.add(
+                key,
+                (to_mention(self.name, item) for item in items),
+                raw_count=len(items),
+                state=state,
+            )
             logger.debug("%s: %s gave %d items", self.name, key, len(items))
-        return Batch(
-            mentions=list(mentions.values()),
-            cursor={"streams": new_streams},
-            item_count=item_count,
-        )
+        return collected.batch()
 
 
 def search_query(terms: Sequence[str]) -> str:

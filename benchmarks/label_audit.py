@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -56,12 +55,6 @@ def _sets(data_dir: Path) -> list[LabeledSet]:
     return sets
 
 
-def _subset(s: LabeledSet, keep: list[int]) -> LabeledSet:
-    return replace(
-        s, texts=tuple(s.texts[i] for i in keep), labels=tuple(s.labels[i] for i in keep)
-    )
-
-
 def _bootstrap(s: LabeledSet, predicted: list[int], rounds: int = 1000) -> tuple[float, float]:
     rng = np.random.default_rng(0)
     y = np.asarray(s.labels)
@@ -69,7 +62,7 @@ def _bootstrap(s: LabeledSet, predicted: list[int], rounds: int = 1000) -> tuple
     scores = []
     for _ in range(rounds):
         idx = rng.integers(0, len(y), len(y))
-        sample = replace(s, labels=tuple(int(v) for v in y[idx]), texts=("",) * len(idx))
+        sample = s.subset(int(i) for i in idx)
         scores.append(score_predictions(sample, [int(v) for v in p[idx]])[0])
     low, high = np.percentile(scores, [2.5, 97.5])
     return 100 * float(low), 100 * float(high)
@@ -104,7 +97,7 @@ def main() -> int:
         name = f"{s.name}/{s.split}"
         line = f"{name:22} {len(s):5d} {whole:6.1f} {f'{low:.1f}-{high:.1f}':>13} | {len(keep):7d}"
         if len(keep) >= MIN_SUBSET:
-            english = _subset(s, keep)
+            english = s.subset(keep)
             model_en = 100 * score_predictions(english, [predicted[i] for i in keep])[0]
             vader_pred = [LABELS.index(r.label) for r in vader.analyze(list(english.texts))]
             vader_en = 100 * score_predictions(english, vader_pred)[0]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -58,11 +57,7 @@ def main() -> int:
         head = fit_head(x[train_mask], y[train_mask], w[train_mask], recipe, c=1.0, seed=13)
         head = LinearHead(head.w_dense, head.w_sparse, head.bias, committed.class_offset)
         predicted = head.decide(head.probabilities(val_features))
-        subset = replace(
-            tweeteval,
-            texts=tuple(tweeteval.texts[i] for i in half),
-            labels=tuple(tweeteval.labels[i] for i in half),
-        )
+        subset = tweeteval.subset(int(i) for i in half)
         return 100 * score_predictions(subset, [int(predicted[i]) for i in half])[0]
 
     no_overlap = ~np.isin(keys, val_keys)

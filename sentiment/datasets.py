@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -62,6 +62,15 @@ class LabeledSet:
 
     def __len__(self) -> int:
         return len(self.texts)
+
+    def subset(self, indices: Iterable[int]) -> LabeledSet:
+        """The same set restricted to the rows at ``indices`` (in that order)."""
+        rows = list(indices)
+        return replace(
+            self,
+            texts=tuple(self.texts[i] for i in rows),
+            labels=tuple(self.labels[i] for i in rows),
+        )
 
 
 def sentiment_root(data_dir: Path) -> Path:
@@ -194,11 +203,8 @@ def text_fingerprint(text: str) -> str:
 
 def without_texts(dataset: LabeledSet, fingerprints: frozenset[str]) -> LabeledSet:
     """``dataset`` minus the texts whose :func:`text_fingerprint` is in ``fingerprints``."""
-    keep = [i for i, t in enumerate(dataset.texts) if text_fingerprint(t) not in fingerprints]
-    return replace(
-        dataset,
-        texts=tuple(dataset.texts[i] for i in keep),
-        labels=tuple(dataset.labels[i] for i in keep),
+    return dataset.subset(
+        i for i, t in enumerate(dataset.texts) if text_fingerprint(t) not in fingerprints
     )
 
 

@@ -174,15 +174,7 @@ def run_evaluation(
         if dataset.name in seen:
             dataset = without_texts(dataset, seen[dataset.name])
         if limit is not None:
-            dataset = LabeledSet(
-                dataset.name,
-                dataset.split,
-                dataset.language,
-                dataset.texts[:limit],
-                dataset.labels[:limit],
-                dataset.n_classes,
-                dataset.metric,
-            )
+            dataset = dataset.subset(range(min(limit, len(dataset))))
         for analyzer in chosen:
             result = evaluate_one(analyzer, dataset, left_out=full - len(dataset))
             logger.info("%s %s %.1f", result.backend, result.dataset, result.value)

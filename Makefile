@@ -29,7 +29,7 @@ test: dev-venv lint unit
 
 lint: dev-venv
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check brandpulse digest storage
+	$(BIN)/ruff format --check brandpulse digest storage domain
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

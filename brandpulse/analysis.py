@@ -6,6 +6,7 @@ import logging
 from collections.abc import Collection, Mapping, Sequence
 
 from brandpulse.config import AnalysisConfig
+from domain.text import model_text
 from sentiment import Analyzer, Sentiment, detect_languages
 from sentiment.language import RECORDED_CONFIDENCE, TRUSTED_CONFIDENCE, language_or_fallback
 from sentiment.targets import (
@@ -131,12 +132,7 @@ def analyze_pending(
         if not pending:
             return done
         seen.update(p.mention_id for p in pending)
-        texts = [
-            (f"{p.title}. {p.text}" if p.title and not p.text.startswith(p.title) else p.text)[
-                :MAX_ANALYZED_CHARS
-            ]
-            for p in pending
-        ]
+        texts = [model_text(p.title, p.text)[:MAX_ANALYZED_CHARS] for p in pending]
         guesses = detect_languages(texts)
         routed = [
             language_or_fallback(g, p.language, min_confidence=TRUSTED_CONFIDENCE)

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from brandpulse.config import Config, ConfigError, load_config
+from domain.text import model_text
 from storage import DatabaseError
 
 logger = logging.getLogger(__name__)
@@ -404,9 +405,8 @@ def training_data(
     handle = output.open("w", encoding="utf-8") if output else sys.stdout
     try:
         for m in repo.mentions(overridden=True):
-            text = f"{m.title}. {m.text}" if m.title and not m.text.startswith(m.title) else m.text
             row = {
-                "text": text,
+                "text": model_text(m.title, m.text),
                 "label": m.label,
                 "language": m.language,
                 "mention_id": m.id,
@@ -437,7 +437,9 @@ def crawl(
     cfg = _load(config)
     from brandpulse.crawls import crawl as run_crawl_now
     from brandpulse.crawls import crawl_for_url, default_source_name
+    from brandpulse.intake import Intake
     from brandpulse.pipeline import open_repository
+    from domain.records import SkipReason
     from spiders import SPIDERS
 
     if spider not in SPIDERS:
@@ -448,26 +450,33 @@ def crawl(
         _echo_err(f"error: --brand {brand!r} is not one of the config's [[brands]]")
         raise typer.Exit(EXIT_USAGE)
     try:
-        open_repository(cfg)
+        repo = open_repository(cfg)
     except DatabaseError as exc:
         raise _fail_db(exc) from None
-    result = run_crawl_now(
+    run = run_crawl_now(
         cfg,
+        intake=Intake.for_config(cfg, repo),
         spider=spider,
         urls=url,
         source=source or (configured.name if configured else default_source_name(spider, url[0])),
         brand=brand or (configured.brand if configured else None),
         crawl_config=configured,
     )
+    result, stored = run.crawl, run.intake
+    skipped = ", ".join(
+        f"{n} {reason}" for reason, n in sorted(stored.skipped.items()) if reason != "duplicate"
+    )
     typer.echo(
-        f"{result.source}: {result.pages} page(s), {result.items_stored} new, "
-        f"{result.items_known + result.items_duplicate} already stored, "
-        f"{result.items_dropped} dropped, {result.robots_forbidden} blocked by robots.txt"
+        f"{result.source}: {result.pages} page(s), {stored.stored} new, "
+        f"{result.items_known + stored.skipped[SkipReason.DUPLICATE]} already stored, "
+        f"{result.items_dropped} dropped"
+        + (f", skipped {skipped}" if skipped else "")
+        + f", {result.robots_forbidden} blocked by robots.txt"
         + (", pagination stopped at known reviews" if result.pagination_stopped_early else "")
     )
     for problem in result.problems:
         _echo_err(f"problem: {problem}")
-    if not result.ok:
+    if not run.ok:
         raise typer.Exit(EXIT_FAILED)
 
 

@@ -7,7 +7,6 @@ continues with the mentions not yet analyzed and the alerts not yet delivered.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,11 +15,14 @@ from pathlib import Path
 from brandpulse.analysis import analyze_pending, make_analyzer
 from brandpulse.config import Config
 from brandpulse.crawls import register_crawls, run_configured_crawl
-from brandpulse.sources import BrandAssigner, SourceRun, make_http, register_sources, run_source
+from brandpulse.intake import Intake
+from brandpulse.sources import SourceRun, make_http, register_sources, run_source
 from digest.build import build_alert_digest, build_competitor_report
 from digest.deliver import DeliveryOutcome, send_apprise, target_key, write_files
 from digest.render import Rendered, render_alert_digest, render_competitor_report
 from digest.urgency import urgency
+from domain.terms import blank_spans
+from domain.text import model_text
 from listeners.health import is_silent
 from sentiment import Analyzer
 from storage import Repository, SourceHealth, StoredMention, init_db, make_engine
@@ -93,20 +95,18 @@ class Pipeline:
     def collect(self, only: set[str] | None = None) -> list[SourceRun]:
         """Run every enabled source and crawl (or those named in ``only``); failures are
         recorded as health, never raised."""
-        assigner = BrandAssigner(self.config)
+        intake = Intake.for_config(self.config, self.repo)
         runs = []
         with make_http(self.config) as http:
             for source in self.config.sources:
                 if only is not None and source.name not in only:
                     continue
                 runs.append(
-                    run_source(
-                        source, config=self.config, repo=self.repo, http=http, assigner=assigner
-                    )
+                    run_source(source, config=self.config, repo=self.repo, http=http, intake=intake)
                 )
         for crawl in self.config.crawls:
             if only is None or crawl.name in only:
-                runs.append(run_configured_crawl(crawl, config=self.config))
+                runs.append(run_configured_crawl(crawl, config=self.config, intake=intake))
         return runs
 
     def analyze(self) -> int:
@@ -127,9 +127,7 @@ class Pipeline:
         recent = self.repo.recent_for_grouping(since=since, limit=STORY_WINDOW_MAX)
         if len(recent) < 2:
             return 0
-        groups = near_duplicate_groups(
-            [f"{p.title}\n{p.text}" if p.title else p.text for p in recent]
-        )
+        groups = near_duplicate_groups([model_text(p.title, p.text) for p in recent])
         sizes: dict[int, int] = {}
         for group in groups:
             sizes[group] = sizes.get(group, 0) + 1
@@ -158,12 +156,8 @@ class Pipeline:
             if len(negatives) < 4:
                 continue
             # The brand's own name is in every text: it is not a theme.
-            name = re.compile(
-                "|".join(re.escape(t) for t in brand.terms_record().terms), re.IGNORECASE
-            )
-            texts = [
-                name.sub(" ", f"{m.title}. {m.text}" if m.title else m.text) for m in negatives
-            ]
+            terms = brand.terms_record()
+            texts = [blank_spans(model_text(m.title, m.text), terms) for m in negatives]
             topics = cluster_topics(texts)
             assigned: dict[int, str] = {}
             for topic in topics:

@@ -1,14 +1,14 @@
-"""Build listeners from config and run one source: fetch, assign brands, store, record."""
+"""Build listeners from config and run one source: fetch, then the one intake path."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from brandpulse.config import Config, SourceConfig
+from brandpulse.intake import Intake, IntakeReport
 from listeners import (
     Backoff,
     BrandQuery,
@@ -18,16 +18,20 @@ from listeners import (
     listener_class,
 )
 from listeners.http import DEFAULT_USER_AGENT
-from listeners.matching import BrandMatcher
-from sentiment.language import detect_language
-from storage import Mention, Repository
+from storage import Repository
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class SourceRun:
-    """What one source did in a cycle."""
+    """What one source did in a cycle.
+
+    Attributes:
+        fetched: records the source produced; matched: those about a tracked brand that
+        passed the checks; inserted: new ones stored; skipped: records not stored, by
+        reason (``deleted``, ``invalid``, ``off_brand``, ``duplicate``).
+    """
 
     name: str
     ok: bool
@@ -36,6 +40,21 @@ class SourceRun:
     inserted: int = 0
     error: str | None = None
     disabled: bool = False
+    skipped: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_intake(cls, name: str, report: IntakeReport, *, error: str | None = None) -> SourceRun:
+        """The run of a source whose records went through the intake."""
+        error = error or report.error
+        return cls(
+            name,
+            ok=error is None,
+            fetched=report.seen,
+            matched=report.accepted,
+            inserted=report.stored,
+            error=error,
+            skipped={str(k): v for k, v in report.skipped.items()},
+        )
 
 
 def make_http(config: Config) -> HttpClient:
@@ -49,29 +68,6 @@ def make_http(config: Config) -> HttpClient:
 
 def brand_queries(config: Config) -> list[BrandQuery]:
     return [BrandQuery(b.name, tuple(b.terms or [b.name])) for b in config.brands]
-
-
-class BrandAssigner:
-    """Gives each mention its brands: fixed by the source, or matched by search terms."""
-
-    def __init__(self, config: Config) -> None:
-        self._matcher = BrandMatcher([b.terms_record() for b in config.brands])
-        self._needs_language = any(b.languages for b in config.brands)
-
-    def assign(self, mentions: Sequence[Mention], fixed_brand: str | None) -> list[Mention]:
-        """Mentions with brands set; those matching no brand are dropped."""
-        out = []
-        for mention in mentions:
-            if fixed_brand is not None:
-                out.append(dataclasses.replace(mention, brands=(fixed_brand,)))
-                continue
-            language = mention.language
-            if language is None and self._needs_language:
-                language = detect_language(f"{mention.title} {mention.text}").code
-            brands = self._matcher.match(mention.title, mention.text, language=language)
-            if brands:
-                out.append(dataclasses.replace(mention, brands=brands))
-        return out
 
 
 def register_sources(config: Config, repo: Repository) -> None:
@@ -93,10 +89,10 @@ def run_source(
     config: Config,
     repo: Repository,
     http: HttpClient,
-    assigner: BrandAssigner,
+    intake: Intake,
 ) -> SourceRun:
-    """Fetch one source and store what it found. Never raises for a source failure:
-    the failure is recorded as the source's health and returned."""
+    """Fetch one source and hand its records to the intake. Never raises for a source
+    failure: the failure is recorded as the source's health and returned."""
     if not source.enabled:
         return SourceRun(source.name, ok=True, disabled=True)
     try:
@@ -120,32 +116,29 @@ def run_source(
         return SourceRun(source.name, ok=True, disabled=True, error=str(exc))
     except ListenerError as exc:
         logger.error("%s", exc)
-        repo.record_failure(source.name, str(exc))
-        return SourceRun(source.name, ok=False, error=str(exc))
+        return _failed(repo, source.name, str(exc))
     except Exception as exc:  # a bug in one listener must not stop the others
         logger.exception("source %r crashed", source.name)
-        message = f"source {source.name!r}: internal error {exc.__class__.__name__}: {exc}"
-        repo.record_failure(source.name, message)
-        return SourceRun(source.name, ok=False, error=message)
+        return _failed(
+            repo, source.name, f"source {source.name!r}: internal error {exc.__class__.__name__}"
+        )
     repo.sync_source(source.name, source.type, expected_interval_s=source.interval_minutes * 60)
-    matched = assigner.assign(batch.mentions, source.brand)
-    result = repo.save_mentions(
+    report = intake.admit(
         source.name,
-        matched,
+        batch.mentions,
+        fixed_brand=source.brand,
         cursor=batch.cursor,
-        item_count=batch.item_count if batch.item_count is not None else len(batch.mentions),
+        item_count=batch.item_count,
     )
-    logger.info(
-        "%s: %d items, %d about tracked brands, %d new",
-        source.name,
-        len(batch.mentions),
-        len(matched),
-        result.inserted,
-    )
-    return SourceRun(
-        source.name,
-        ok=True,
-        fetched=len(batch.mentions),
-        matched=len(matched),
-        inserted=result.inserted,
-    )
+    if report.error:
+        return _failed(repo, source.name, report.error)
+    return SourceRun.from_intake(source.name, report)
+
+
+def _failed(repo: Repository, name: str, error: str) -> SourceRun:
+    """Record a failed run in the source's health (if the database lets us) and return it."""
+    try:
+        repo.record_failure(name, error)
+    except Exception:
+        logger.exception("cannot record the failure of source %r", name)
+    return SourceRun(name, ok=False, error=error)

@@ -19,30 +19,14 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
+from domain.kinds import Voice, source_kind
 from storage.records import StoredMention
 
 MentionKind = Literal["post", "review", "article"]
-
-#: Source types (listener ``type`` or ``crawl:<spider>``) and the kind of text they carry.
-SOURCE_KINDS: dict[str, MentionKind] = {
-    "reddit": "post",
-    "mastodon": "post",
-    "hackernews": "post",
-    "appstore": "review",
-    "googleplay": "review",
-    "crawl:schema_reviews": "review",
-    "crawl:trustpilot": "review",
-    "crawl:amazon": "review",
-    "feed": "article",
-    "crawl:article": "article",
-}
-
-#: Where a business can answer a review publicly, by source type.
-_REVIEW_PLATFORMS = {
-    "appstore": "App Store Connect (Ratings and Reviews → Reply)",
-    "googleplay": "the Google Play Console (Ratings and reviews → Reply)",
-    "crawl:trustpilot": "Trustpilot Business (Reply to review)",
-    "crawl:amazon": "Amazon's seller or vendor tools",
+_KIND_OF_VOICE: dict[Voice, MentionKind] = {
+    Voice.POST: "post",
+    Voice.REVIEW: "review",
+    Voice.ARTICLE: "article",
 }
 
 LANGUAGE_NAMES = {
@@ -76,11 +60,17 @@ class ReplyStep:
 
 
 def mention_kind(mention: StoredMention, source_type: str | None) -> MentionKind:
-    """``review`` when rated or from a review source, else the source type's kind, else
-    ``post`` (when in doubt, treat it as a person who deserves an answer)."""
-    if mention.rating is not None:
+    """What kind of text the mention is, from its source's kind (:mod:`domain.kinds`).
+
+    A rated mention is a ``review`` where the kind says ratings come from customers (a
+    feed of app reviews), never for crawled articles (a journalist's verdict); else the
+    kind's voice decides; an unknown source is a ``post`` (when in doubt, treat it as a
+    person who deserves an answer).
+    """
+    kind = source_kind(source_type)
+    if mention.rating is not None and kind.rated_items_are_reviews:
         return "review"
-    return SOURCE_KINDS.get(source_type or "", "post")
+    return _KIND_OF_VOICE[kind.voice]
 
 
 def _first_sentence(text: str, limit: int = 160) -> str:
@@ -106,7 +96,7 @@ def reply_outline(
     lang_note = f" Reply in {language}." if language and mention.language != "en" else ""
     if kind == "review":
         rating = f" They rated you {mention.rating:g}/5." if mention.rating is not None else ""
-        where = _REVIEW_PLATFORMS.get(source_type or "", "the review site's owner reply")
+        where = source_kind(source_type).reply_venue or "the review site's owner reply"
         hear = (
             f"Read {who}'s whole review on {mention.source} and restate the issue in your own "
             f"words: \u201c{first}\u201d.{rating}"

@@ -1,13 +1,14 @@
 """Listeners: API and feed clients that turn a source into :class:`storage.Mention` s.
 
 Adding a source is one module with a listener class (see :mod:`listeners.base`) plus
-one line in ``LISTENER_TYPES``; users then name its ``type`` in the config.
+one line in :data:`domain.kinds.SOURCE_KINDS`; users then name its ``type`` in the config.
 """
 
 from __future__ import annotations
 
 import importlib
 
+from domain.kinds import kinds_of
 from listeners.base import (
     Backoff,
     BaseListener,
@@ -29,14 +30,10 @@ from listeners.errors import (
 )
 from listeners.http import HttpClient
 
-#: config ``type`` → "module:Class". Imported lazily so unused sources cost nothing.
+#: config ``type`` → "module:Class", derived from :data:`domain.kinds.SOURCE_KINDS` (the one
+#: registry of source types). Imported lazily so unused sources cost nothing.
 LISTENER_TYPES: dict[str, str] = {
-    "feed": "listeners.feeds:FeedListener",
-    "reddit": "listeners.reddit:RedditListener",
-    "mastodon": "listeners.mastodon:MastodonListener",
-    "hackernews": "listeners.hackernews:HackerNewsListener",
-    "appstore": "listeners.appstore:AppStoreListener",
-    "googleplay": "listeners.googleplay:GooglePlayListener",
+    name: kind.implementation for name, kind in kinds_of("listener").items()
 }
 
 

@@ -2,12 +2,13 @@
 
 Public surface (importing it does not import Scrapy)::
 
-    run_crawl(*, spider, start_urls, database_url, ...) -> CrawlResult   spiders.runner
+    run_crawl(*, spider, start_urls, source, known_ids, ...) -> CrawlResult  spiders.runner
     SPIDERS: name → spider class path                                    spiders.registry
 
 Spiders: ``reviews`` (schema.org JSON-LD/microdata), ``trustpilot``, ``amazon``,
 ``article`` (news, blogs, forums via trafilatura). Settings: :mod:`spiders.settings`.
-Command line: ``python -m spiders.crawl SPIDER --url URL [--brand NAME] --database-url URL``.
+Command line: ``python -m spiders.crawl SPIDER --url URL [--records FILE.jsonl]``. Spiders
+only produce records; ``brandpulse.crawls`` checks, brands and stores them.
 """
 
 from __future__ import annotations

@@ -6,15 +6,15 @@ Subclasses implement :meth:`BrandPulseSpider.extract` (the page's items) and may
 * takes start URLs from ``-a url=URL`` (one) or ``-a start_urls=URL1,URL2`` (several);
 * records a *problem* when a page that should hold items parses to none, when a request
   fails (HTTP error, network error), or when robots.txt forbids a start URL; the store
-  pipeline turns problems into a source-health error (``Repository.record_failure``);
+  parent turns problems into a source-health error;
 * skips items already stored and stops paginating once a page holds only known items
-  (``Repository.known_external_ids``), so a re-crawl costs one page per start URL;
+  (the ids the parent passes in ``BRANDPULSE_KNOWN_IDS``), so a re-crawl costs one page
+  per start URL;
 * follows at most ``BRANDPULSE_MAX_PAGES`` pages per start URL.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
@@ -25,7 +25,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from spiders.context import CrawlContext, open_repository
+from spiders.context import CrawlContext
 from spiders.extract import language_code
 from spiders.items import MentionItem
 
@@ -133,7 +133,7 @@ class BrandPulseSpider(scrapy.Spider):
                 "the page markup may have changed (or the page is empty)"
             )
             return
-        known = await self.known_ids([item.external_id for item in items])
+        known = self.context.known_ids
         new = [item for item in items if item.external_id not in known]
         self.crawler.stats.inc_value("brandpulse/items_known", len(items) - len(new))
         for item in new:
@@ -174,11 +174,3 @@ class BrandPulseSpider(scrapy.Spider):
             or response.css('meta[property="og:locale"]::attr(content)').get()
         )
         return language_code(tag)
-
-    async def known_ids(self, ids: Sequence[str]) -> set[str]:
-        """Which ids are already stored for this source (empty without a database)."""
-        url = self.context.database_url
-        if not url or not ids:
-            return set()
-        repo = open_repository(url)
-        return await asyncio.to_thread(repo.known_external_ids, self.context.source, list(ids))

@@ -5,11 +5,11 @@ crawl through :func:`spiders.runner.run_crawl`, which starts this module in a fr
 subprocess. It can also be run by hand::
 
     python -m spiders.crawl trustpilot --url https://www.trustpilot.com/review/example.com \\
-        --brand Example --database-url sqlite:///brandpulse.db
+        --records reviews.jsonl
 
 ``--job FILE`` reads every option from a JSON file instead (what the runner writes):
-``{"spider", "start_urls", "database_url", "source", "brand", "brand_terms", "settings",
-"spider_args"}``.
+``{"spider", "start_urls", "source", "known_ids", "records_file", "settings",
+"spider_args"}``. Records go to the records file as JSON Lines; without one, a dry run.
 Exit status: 0 crawl finished without problems, 1 it ran but recorded problems
 (source-health errors), 2 bad arguments or the crawl could not start.
 """
@@ -40,9 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("spider", nargs="?", choices=sorted(SPIDERS), help="spider name")
     parser.add_argument("--url", action="append", default=[], help="start URL (repeatable)")
-    parser.add_argument("--database-url", help="SQLAlchemy URL; omit for a dry run")
+    parser.add_argument("--records", help="JSON Lines file for the records; omit for a dry run")
     parser.add_argument("--source", help="source name (default: the spider's name)")
-    parser.add_argument("--brand", help="brand the crawled reviews belong to")
     parser.add_argument(
         "--set",
         action="append",
@@ -77,10 +76,9 @@ def _job_from_args(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "spider": args.spider,
         "start_urls": args.url,
-        "database_url": args.database_url,
+        "records_file": args.records,
         "source": args.source,
-        "brand": args.brand,
-        "brand_terms": [],
+        "known_ids": [],
         "settings": overrides,
         "spider_args": dict(pair.partition("=")[::2] for pair in args.spider_args),
     }
@@ -98,17 +96,12 @@ def crawl(job: dict[str, Any]) -> dict[str, Any]:
     settings = Settings()
     settings.setmodule(default_settings, priority="project")
     brandpulse = {
-        "BRANDPULSE_DATABASE_URL": job.get("database_url"),
+        "BRANDPULSE_RECORDS_FILE": job.get("records_file"),
         "BRANDPULSE_SOURCE": job.get("source"),
-        "BRANDPULSE_BRAND": job.get("brand"),
-        "BRANDPULSE_BRAND_TERMS": job.get("brand_terms") or [],
+        "BRANDPULSE_KNOWN_IDS": job.get("known_ids") or [],
     }
     settings.setdict({k: v for k, v in brandpulse.items() if v is not None}, priority="cmdline")
     settings.setdict(dict(job.get("settings") or {}), priority="cmdline")
-    if job.get("database_url"):
-        from storage import init_db, make_engine
-
-        init_db(make_engine(str(job["database_url"])))
 
     started = time.monotonic()
     process = AsyncCrawlerProcess(settings)
@@ -126,8 +119,7 @@ def summarize(
 ) -> dict[str, Any]:
     """The crawl summary (JSON-serialisable) from Scrapy stats and the spider's problems."""
     return {
-        "items_stored": int(stats.get("brandpulse/items_stored", 0)),
-        "items_duplicate": int(stats.get("brandpulse/items_duplicate", 0)),
+        "records": int(stats.get("brandpulse/records", 0)),
         "items_scraped": int(stats.get("item_scraped_count", 0)),
         "items_dropped": int(stats.get("item_dropped_count", 0)),
         "items_known": int(stats.get("brandpulse/items_known", 0)),

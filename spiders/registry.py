@@ -5,18 +5,17 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-#: ``spider name`` → ``"module:Class"``. The name is what ``brandpulse crawl`` and the
-#: config's ``spider`` key accept.
-SPIDERS: dict[str, str] = {
-    "reviews": "spiders.schema_reviews:SchemaReviewSpider",
-    "trustpilot": "spiders.trustpilot:TrustpilotSpider",
-    "amazon": "spiders.amazon:AmazonReviewSpider",
-    "article": "spiders.article:ArticleSpider",
-}
+from domain.kinds import Voice, kinds_of
+
+#: ``spider name`` → ``"module:Class"``, derived from :data:`domain.kinds.SOURCE_KINDS`.
+#: The name is what ``brandpulse crawl`` and the config's ``spider`` key accept.
+SPIDERS: dict[str, str] = {name: kind.implementation for name, kind in kinds_of("spider").items()}
 
 #: Spiders whose items are reviews of one product or company: they belong to the brand
 #: given for the URL. The others (articles) match brands by their search terms.
-REVIEW_SPIDERS = frozenset({"reviews", "trustpilot", "amazon"})
+REVIEW_SPIDERS = frozenset(
+    name for name, kind in kinds_of("spider").items() if kind.voice is Voice.REVIEW
+)
 
 
 class UnknownSpider(ValueError):

@@ -1,12 +1,14 @@
 """Run a crawl in a subprocess from a long-lived process: :func:`run_crawl`.
 
 The Twisted reactor cannot restart, so each crawl gets a fresh ``python -m spiders.crawl``
-process (as Scrapyd does). This module imports neither Scrapy nor Twisted::
+process (as Scrapyd does). This module imports neither Scrapy nor Twisted. The crawl hands
+its records back as JSON Lines; storing them is the caller's job (the composition root's
+one intake path), so a crawl never writes to the database itself::
 
     from spiders.runner import run_crawl
-    result = run_crawl(spider="trustpilot", start_urls=["https://www.trustpilot.com/review/example.com"],
-                       brand="Example", database_url="sqlite:///brandpulse.db")
-    result.items_stored, result.pages, result.problems, result.exit_status
+    result = run_crawl(spider="trustpilot", source="example-reviews",
+                       start_urls=["https://www.trustpilot.com/review/example.com"])
+    result.records, result.pages, result.problems, result.exit_status
 """
 
 from __future__ import annotations
@@ -23,8 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from listeners.matching import BrandTerms
-from spiders.context import open_repository, terms_to_dict
+from domain.records import InvalidRecord, Mention, mention_from_json
 from spiders.registry import SPIDERS, UnknownSpider
 
 logger = logging.getLogger(__name__)
@@ -41,19 +42,21 @@ class CrawlResult:
 
     Attributes:
         spider: spider name.
-        source: source name the mentions were stored under.
-        exit_status: the subprocess's exit status (0 ok, 1 problems recorded, 2 could not
+        source: source name the records carry.
+        exit_status: the subprocess's exit status (0 ok, 1 problems found, 2 could not
             start, negative: killed by that signal; -9 after a timeout).
-        items_stored: new mentions written to the database.
-        items_duplicate: mentions that were already stored (saved again as no-ops).
-        items_scraped: items that passed the pipeline.
+        records: the records handed back (not yet checked, branded or stored), including
+            those written before a crash or timeout.
+        unreadable_records: lines of the records file that were not a record.
+        items_scraped: items that passed the spider's pipeline.
         items_dropped: items the pipeline dropped (reasons are in the log).
-        items_known: items skipped before the pipeline because they were already stored.
+        items_known: items skipped because the parent said they were already stored.
         pages: pages parsed.
         responses: HTTP responses received, robots.txt included.
         robots_forbidden: requests robots.txt forbade.
         pagination_stopped_early: start URLs whose pagination stopped at a known page.
-        problems: source-health errors recorded (each names the URL and the spider).
+        problems: source-health errors found (each names the URL and the spider); a crawl
+            that died without a summary has one problem saying so.
         duration_s: wall-clock seconds of the subprocess.
         timed_out: the crawl was killed after ``timeout_s``.
         log_tail: the end of the subprocess's log, for diagnosing failures.
@@ -62,8 +65,8 @@ class CrawlResult:
     spider: str
     source: str
     exit_status: int
-    items_stored: int = 0
-    items_duplicate: int = 0
+    records: tuple[Mention, ...] = ()
+    unreadable_records: int = 0
     items_scraped: int = 0
     items_dropped: int = 0
     items_known: int = 0
@@ -91,27 +94,23 @@ def run_crawl(
     *,
     spider: str,
     start_urls: Sequence[str],
-    database_url: str,
     source: str | None = None,
-    brand: str | None = None,
-    brand_terms: Sequence[BrandTerms] = (),
+    known_ids: Sequence[str] = (),
     settings: Mapping[str, Any] | None = None,
     spider_args: Mapping[str, str] | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     python: str | None = None,
 ) -> CrawlResult:
-    """Crawl ``start_urls`` with ``spider`` in a subprocess and store what it finds.
+    """Crawl ``start_urls`` with ``spider`` in a subprocess and return its records.
 
     Args:
         spider: a name from :data:`spiders.registry.SPIDERS` (``reviews``, ``trustpilot``,
             ``amazon``, ``article``).
         start_urls: pages to start from (each followed through its pagination).
-        database_url: SQLAlchemy URL of the BrandPulse database (migrated if needed).
-        source: source name to store under (default: the spider's name). Reviews are
+        source: source name the records carry (default: the spider's name). Reviews are
             deduplicated on (source, review id), so keep it stable.
-        brand: brand the reviews belong to (review spiders); ignored by ``article``.
-        brand_terms: brands to match in article text (and in reviews when ``brand`` is
-            None); mentions matching none are dropped.
+        known_ids: external ids already stored for the source (the most recent ones): a
+            page holding only these ends the pagination (default: none).
         settings: Scrapy setting overrides (e.g. ``{"DOWNLOAD_DELAY": 0}`` in tests,
             ``{"BRANDPULSE_MAX_PAGES": 5}``, ``{"USER_AGENT": "... (+mailto:...)"}``).
         spider_args: extra spider arguments, e.g. ``{"follow": "/news/"}`` for ``article``.
@@ -120,8 +119,7 @@ def run_crawl(
 
     Returns:
         A :class:`CrawlResult`. Never raises for crawl failures: they are in
-        ``problems``/``exit_status`` and in the source's health (a crashed or killed
-        subprocess is recorded there too).
+        ``problems``/``exit_status`` (a crashed or killed subprocess adds a problem).
 
     Raises:
         UnknownSpider: ``spider`` is not registered.
@@ -138,10 +136,8 @@ def run_crawl(
     job = {
         "spider": spider,
         "start_urls": urls,
-        "database_url": database_url,
         "source": source_name,
-        "brand": brand,
-        "brand_terms": [terms_to_dict(t) for t in brand_terms],
+        "known_ids": list(known_ids),
         "settings": dict(settings or {}),
         "spider_args": dict(spider_args or {}),
     }
@@ -150,6 +146,8 @@ def run_crawl(
         job_file = Path(tmp, "job.json")
         result_file = Path(tmp, "result.json")
         log_file = Path(tmp, "crawl.log")
+        records_file = Path(tmp, "records.jsonl")
+        job["records_file"] = str(records_file)
         job_file.write_text(json.dumps(job, default=str), encoding="utf-8")
         command = [
             python or sys.executable,
@@ -179,12 +177,16 @@ def run_crawl(
         summary: dict[str, Any] = {}
         if result_file.exists():
             summary = json.loads(result_file.read_text(encoding="utf-8"))
+        records, unreadable = _read_records(records_file)
+    problems = tuple(summary.get("problems", ()))
+    if not summary:
+        problems += (_crash_problem(spider, status, timed_out, duration, tail),)
     result = CrawlResult(
         spider=spider,
         source=source_name,
         exit_status=status,
-        items_stored=int(summary.get("items_stored", 0)),
-        items_duplicate=int(summary.get("items_duplicate", 0)),
+        records=records,
+        unreadable_records=unreadable,
         items_scraped=int(summary.get("items_scraped", 0)),
         items_dropped=int(summary.get("items_dropped", 0)),
         items_known=int(summary.get("items_known", 0)),
@@ -192,39 +194,41 @@ def run_crawl(
         responses=int(summary.get("responses", 0)),
         robots_forbidden=int(summary.get("robots_forbidden", 0)),
         pagination_stopped_early=int(summary.get("pagination_stopped_early", 0)),
-        problems=tuple(summary.get("problems", ())),
+        problems=problems,
         duration_s=round(duration, 3),
         timed_out=timed_out,
         log_tail=tail,
     )
-    if not summary:
-        _record_crash(database_url, source_name, spider, result)
     logger.info(
-        "crawl %s done: exit %d, %d pages, %d stored, %d problems in %.1fs",
+        "crawl %s done: exit %d, %d pages, %d records, %d problems in %.1fs",
         spider,
         status,
         result.pages,
-        result.items_stored,
+        len(result.records),
         result.errors,
         duration,
     )
     return result
 
 
-def _record_crash(database_url: str, source: str, spider: str, result: CrawlResult) -> None:
-    """A crawl that died without a summary is a source-health failure too."""
-    why = (
-        f"timed out after {result.duration_s:.0f}s"
-        if result.timed_out
-        else (f"exited with status {result.exit_status}")
-    )
-    last_line = next((ln for ln in reversed(result.log_tail.splitlines()) if ln.strip()), "")
-    message = f"{spider} spider crawl process {why}: {last_line}"
-    try:
-        repo = open_repository(database_url)
-        if source not in {h.name for h in repo.source_health()}:
-            repo.sync_source(source, "crawl")
-        repo.record_failure(source, message)
-    except Exception:
-        logger.exception("cannot record the crawl failure of %s", source)
-    logger.error("%s", message)
+def _read_records(path: Path) -> tuple[tuple[Mention, ...], int]:
+    """The records a crawl wrote (a torn last line from a kill is counted unreadable)."""
+    if not path.exists():
+        return (), 0
+    records: list[Mention] = []
+    unreadable = 0
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line.strip():
+            continue
+        try:
+            records.append(mention_from_json(json.loads(line)))
+        except (json.JSONDecodeError, InvalidRecord):
+            unreadable += 1
+    return tuple(records), unreadable
+
+
+def _crash_problem(spider: str, status: int, timed_out: bool, duration: float, tail: str) -> str:
+    """One line saying how a crawl that left no summary ended."""
+    why = f"timed out after {duration:.0f}s" if timed_out else f"exited with status {status}"
+    last_line = next((ln for ln in reversed(tail.splitlines()) if ln.strip()), "")
+    return f"{spider} spider crawl process {why}: {last_line}"

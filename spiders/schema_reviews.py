@@ -4,7 +4,7 @@ Works on any shop or review page that publishes structured data (many do, for se
 engines). Reviews belong to the brand given for the crawl. Pagination follows
 ``rel="next"`` links.
 
-Usage: ``python -m spiders.crawl reviews --url URL --brand NAME --database-url URL``.
+Usage: ``python -m spiders.crawl reviews --url URL --records FILE.jsonl``.
 """
 
 from __future__ import annotations

@@ -9,12 +9,11 @@ BrandPulse's own settings (all read by :class:`spiders.context.CrawlContext`):
 ============================  =========  ==================================================
 name                          default    meaning
 ============================  =========  ==================================================
-BRANDPULSE_DATABASE_URL       None       where items are stored; None disables storage
+BRANDPULSE_RECORDS_FILE       None       JSON Lines file the records are handed back in;
+                                         None is a dry run (nothing kept)
 BRANDPULSE_SOURCE             spider     source name (dedup key with the review id)
-BRANDPULSE_SOURCE_KIND        "crawl"    kind recorded when the source is first registered
-BRANDPULSE_BRAND              None       brand every review of the crawled pages belongs to
-BRANDPULSE_BRAND_TERMS        []         brand rules (``BrandTerms`` as dicts) for articles
-BRANDPULSE_BATCH_SIZE         50         mentions per database write
+BRANDPULSE_KNOWN_IDS          []         external ids already stored for the source: a
+                                         page holding only those ends the pagination
 BRANDPULSE_MAX_PAGES          20         pages followed per start URL (pagination bound)
 ============================  =========  ==================================================
 """
@@ -55,19 +54,15 @@ DEPTH_LIMIT = 50
 
 # -- pipeline -------------------------------------------------------------------------------
 ITEM_PIPELINES = {
-    "spiders.pipelines.ValidatePipeline": 100,
-    "spiders.pipelines.BrandPipeline": 200,
-    "spiders.pipelines.StorePipeline": 800,
+    "spiders.pipelines.ItemTypePipeline": 100,
+    "spiders.pipelines.RecordsPipeline": 800,
 }
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
 
 # -- BrandPulse ---------------------------------------------------------------------------
-BRANDPULSE_DATABASE_URL: str | None = None
+BRANDPULSE_RECORDS_FILE: str | None = None
 BRANDPULSE_SOURCE: str | None = None
-BRANDPULSE_SOURCE_KIND = "crawl"
-BRANDPULSE_BRAND: str | None = None
-BRANDPULSE_BRAND_TERMS: list[dict[str, object]] = []
-BRANDPULSE_BATCH_SIZE = 50
+BRANDPULSE_KNOWN_IDS: list[str] = []
 BRANDPULSE_MAX_PAGES = 20

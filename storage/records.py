@@ -1,71 +1,26 @@
-"""Frozen dataclasses that cross package boundaries (listeners → storage → digest)."""
+"""Frozen dataclasses that storage returns (the mention record itself is :mod:`domain.records`)."""
 
 from __future__ import annotations
 
-import hashlib
-import re
-import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
-_URL = re.compile(r"https?://\S+")
+from domain.records import Mention
+from domain.text import content_hash, normalize_text
 
-
-def normalize_text(text: str) -> str:
-    """Lower-case, NFKC-fold, drop URLs and punctuation, collapse white space."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = _URL.sub(" ", text)
-    return " ".join(_NON_WORD.sub(" ", text).split())
-
-
-def content_hash(title: str, text: str) -> str:
-    """SHA-256 (hex, 64 chars) of the normalized title and text.
-
-    Two posts with the same words (cross-posted, syndicated, re-shared with another URL)
-    hash alike, whatever their punctuation, case or links.
-    """
-    return hashlib.sha256(normalize_text(f"{title} {text}").encode()).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class Mention:
-    """One post, comment, article or review as a source yields it.
-
-    Attributes:
-        source: the configured source name (unique per config).
-        external_id: the source's own id for the item (stable across fetches).
-        url: link to the item.
-        text: plain text (HTML already turned into text).
-        title: headline or review title, may be empty.
-        author: display name or handle, may be empty.
-        published_at: when the author published it (timezone-aware UTC), if known.
-        brands: brand names it belongs to. Review sources fix it from config; when empty
-            the pipeline matches the brands' search terms against title and text.
-        rating: star rating on a 1-5 scale, if any.
-        engagement: score, likes, upvotes or helpful votes, if the source gives them.
-        comment_count: replies or comments, if given.
-        author_followers: the author's follower count, if given.
-        language: ISO 639-1 code when the source declares one.
-        extra: source-specific fields kept for export (JSON-serialisable).
-    """
-
-    source: str
-    external_id: str
-    url: str
-    text: str
-    title: str = ""
-    author: str = ""
-    published_at: datetime | None = None
-    brands: tuple[str, ...] = ()
-    rating: float | None = None
-    engagement: int | None = None
-    comment_count: int | None = None
-    author_followers: int | None = None
-    language: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+__all__ = [
+    "AlertItem",
+    "BrandCounts",
+    "BrandSentiment",
+    "Mention",
+    "SaveResult",
+    "SourceHealth",
+    "StoredMention",
+    "content_hash",
+    "normalize_text",
+]
 
 
 @dataclass(frozen=True, slots=True)

@@ -250,6 +250,19 @@ class Repository:
                 )
         return known
 
+    def recent_external_ids(self, source: str, *, limit: int = 2_000) -> list[str]:
+        """The external ids of ``source``'s most recently collected mentions (newest first,
+        at most ``limit``): what an incremental crawl may stop at."""
+        with Session(self.engine) as session:
+            return list(
+                session.execute(
+                    select(m.Mention.external_id)
+                    .where(m.Mention.source == source)
+                    .order_by(m.Mention.id.desc())
+                    .limit(limit)
+                ).scalars()
+            )
+
     def source_health(self) -> list[SourceHealth]:
         """Every registered source with its health and stored mention count, by name."""
         with Session(self.engine) as session:

@@ -71,6 +71,9 @@ def test_kind_of_mention_follows_rating_then_source_type() -> None:
     assert mention_kind(stored(), "crawl:trustpilot") == "review"
     assert mention_kind(stored(rating=2.0), "feed") == "review"  # rated: a review anywhere
     assert mention_kind(stored(), None) == "post"  # unknown: someone to answer
+    assert mention_kind(stored(), "crawl:reviews") == "review"
+    # a rated crawled article is a journalist's verdict, never a customer to apologise to
+    assert mention_kind(stored(rating=2.0), "crawl:article") == "article"
 
 
 def test_review_outline_names_where_to_answer_and_the_rating() -> None:

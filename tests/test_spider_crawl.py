@@ -1,7 +1,8 @@
-"""End-to-end crawls through spiders.runner (a subprocess each) against a local server.
+"""End-to-end crawls (a subprocess each, spiders.runner) stored through the one intake
+path (brandpulse.crawls), against a local server.
 
-Four subprocess crawls in all (about 3 s each): first crawl, re-crawl, changed markup,
-article thread with brand terms.
+Five subprocess crawls in all (about 3 s each): first crawl, re-crawl, changed markup,
+article thread with brand terms, a crashing interpreter.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from pathlib import Path
 import pytest
 from replay_server import ReplayServer
 
-from listeners.matching import BrandTerms
+from brandpulse.crawls import CrawlRun, crawl
+from brandpulse.intake import Intake
+from domain.terms import BrandTerms
 from spiders.crawl import _job_from_args, build_parser
-from spiders.runner import CrawlResult, run_crawl
+from spiders.runner import run_crawl
 from storage import Repository, init_db, make_engine
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -57,25 +60,45 @@ def db_url(tmp_path: Path) -> str:
     return url
 
 
-def _crawl(url: str, db_url: str, source: str = "shop-reviews") -> CrawlResult:
-    return run_crawl(
-        spider="reviews",
-        start_urls=[url],
-        database_url=db_url,
+def _intake(db_url: str, *brands: BrandTerms) -> Intake:
+    repo = Repository(make_engine(db_url))
+    repo.sync_brands((b.name, i == 0) for i, b in enumerate(brands))
+    return Intake(repo, brands)
+
+
+def _run(
+    intake: Intake, spider: str, url: str, *, source: str, brand: str | None = None
+) -> CrawlRun:
+    """``brandpulse.crawls.crawl`` with test settings (no delays) and no config file."""
+    from brandpulse.config import Config, CrawlConfig
+
+    crawl_config = CrawlConfig(name=source, spider=spider, urls=[url], download_delay=0)
+    config = Config.model_validate({"brands": [{"name": "Acme", "own": True}]})
+    return crawl(
+        config,
+        intake=intake,
+        spider=spider,
+        urls=[url],
         source=source,
-        brand="Acme",
+        brand=brand,
+        crawl_config=crawl_config,
         settings=FAST,
-        timeout_s=60,
     )
+
+
+def _crawl(url: str, db_url: str, source: str = "shop-reviews") -> CrawlRun:
+    return _run(_intake(db_url, BrandTerms("Acme", ("Acme",))), "reviews", url,
+                source=source, brand="Acme")  # fmt: skip
 
 
 def test_crawl_stores_reviews_obeys_robots_and_recrawl_stops_early(
     server: ReplayServer, db_url: str
 ) -> None:
-    first = _crawl(server.url + "/shop/kettle-k2", db_url)
+    first_run = _crawl(server.url + "/shop/kettle-k2", db_url)
+    first = first_run.crawl
     assert first.exit_status == 0, first.log_tail
-    assert first.ok, first.problems
-    assert (first.pages, first.items_stored, first.items_dropped) == (2, 6, 0)
+    assert first_run.ok, first.problems
+    assert (first.pages, first_run.intake.stored, first.items_dropped) == (2, 6, 0)
     assert first.robots_forbidden == 1
     assert "/robots.txt" in server.requested
     assert not any(p.startswith("/private/") for p in server.requested)
@@ -100,9 +123,10 @@ def test_crawl_stores_reviews_obeys_robots_and_recrawl_stops_early(
 
     # second crawl: page 1 holds only known reviews → nothing stored, no page 2
     before = server.requested.count("/shop/kettle-k2?page=2")
-    second = _crawl(server.url + "/shop/kettle-k2", db_url)
-    assert second.ok, second.problems
-    assert (second.pages, second.items_stored, second.items_known) == (1, 0, 3)
+    second_run = _crawl(server.url + "/shop/kettle-k2", db_url)
+    second = second_run.crawl
+    assert second_run.ok, second.problems
+    assert (second.pages, second_run.intake.stored, second.items_known) == (1, 0, 3)
     assert second.pagination_stopped_early == 1
     assert server.requested.count("/shop/kettle-k2?page=2") == before
     assert len(repo.mentions()) == 6
@@ -111,33 +135,27 @@ def test_crawl_stores_reviews_obeys_robots_and_recrawl_stops_early(
 
 def test_changed_markup_is_a_health_error_naming_the_url(server: ReplayServer, db_url: str) -> None:
     url = server.url + "/shop/kettle-k3"
-    result = _crawl(url, db_url, source="shop-k3")
-    assert result.exit_status == 1
-    assert result.items_stored == 0 and result.pages == 1
+    run = _crawl(url, db_url, source="shop-k3")
+    result = run.crawl
+    assert result.exit_status == 1 and not run.ok
+    assert run.intake.stored == 0 and result.pages == 1
     health = {h.name: h for h in Repository(make_engine(db_url)).source_health()}["shop-k3"]
     assert health.last_error is not None
     assert url in health.last_error and "reviews spider" in health.last_error
     assert health.consecutive_failures == 1
-    assert health.kind == "crawl"
+    assert health.kind == "crawl:reviews"  # the kind the digest's reply outline reads
 
 
 def test_article_crawl_matches_brand_terms_across_thread_pages(
     server: ReplayServer, db_url: str
 ) -> None:
-    result = run_crawl(
-        spider="article",
-        start_urls=[server.url + "/t/acme-k2-kettle-lid-problem/4711"],
-        database_url=db_url,
-        source="forum",
-        brand_terms=[
-            BrandTerms("Acme", ("Acme K2", "Acme support")),
-            BrandTerms("Volta", ("Volta",)),
-        ],
-        settings=FAST,
-        timeout_s=60,
+    intake = _intake(
+        db_url, BrandTerms("Acme", ("Acme K2", "Acme support")), BrandTerms("Volta", ("Volta",))
     )
-    assert result.ok, (result.problems, result.log_tail)
-    assert (result.pages, result.items_stored, result.items_dropped) == (2, 2, 0)
+    run = _run(intake, "article", server.url + "/t/acme-k2-kettle-lid-problem/4711", source="forum")
+    result = run.crawl
+    assert run.ok, (result.problems, result.log_tail)
+    assert (result.pages, run.intake.stored, result.items_dropped) == (2, 2, 0)
     stored = Repository(make_engine(db_url)).mentions()
     assert {m.brands for m in stored} == {("Acme",)}
     assert sorted(m.external_id for m in stored) == [
@@ -151,16 +169,18 @@ def test_crawl_process_that_dies_is_recorded_in_source_health(db_url: str) -> No
     result = run_crawl(
         spider="reviews",
         start_urls=["http://127.0.0.1:9/nowhere"],
-        database_url=db_url,
         source="broken",
         python="/bin/false",  # stands in for an interpreter that crashes at once
         timeout_s=10,
     )
-    assert result.exit_status == 1 and not result.ok
-    health = {h.name: h for h in Repository(make_engine(db_url)).source_health()}["broken"]
-    assert (
-        health.last_error is not None and "crawl process exited with status 1" in health.last_error
-    )
+    assert result.exit_status == 1 and not result.ok and result.records == ()
+    assert "crawl process exited with status 1" in result.problems[0]
+    # through the composition root, a crawl that fails becomes the source's health failure
+    intake = _intake(db_url, BrandTerms("Acme", ("Acme",)))
+    run = _run(intake, "reviews", "http://127.0.0.1:9/nowhere", source="broken", brand="Acme")
+    assert not run.ok
+    health = {h.name: h for h in intake.repo.source_health()}["broken"]
+    assert health.last_error is not None and health.consecutive_failures == 1
 
 
 def test_crawl_command_line_takes_one_start_url_and_brand() -> None:
@@ -169,8 +189,8 @@ def test_crawl_command_line_takes_one_start_url_and_brand() -> None:
             "amazon",
             "--url",
             "https://www.amazon.de/product-reviews/B0X",
-            "--brand",
-            "Acme",
+            "--records",
+            "out.jsonl",
             "--set",
             "DOWNLOAD_DELAY=5",
             "--set",
@@ -183,6 +203,6 @@ def test_crawl_command_line_takes_one_start_url_and_brand() -> None:
     assert job["spider"] == "amazon" and job["start_urls"] == [
         "https://www.amazon.de/product-reviews/B0X"
     ]
-    assert job["brand"] == "Acme"
+    assert job["records_file"] == "out.jsonl"
     assert job["settings"] == {"DOWNLOAD_DELAY": 5, "USER_AGENT": "Bot (+mailto:me@example.org)"}
     assert job["spider_args"] == {"follow": "/news/"}

@@ -13,12 +13,11 @@ from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
-from listeners.matching import BrandTerms
 from spiders.amazon import AmazonReviewSpider
 from spiders.article import ArticleSpider
 from spiders.base import BrandPulseSpider
 from spiders.items import MentionItem
-from spiders.pipelines import BrandPipeline, ValidatePipeline
+from spiders.pipelines import ItemTypePipeline
 from spiders.schema_reviews import SchemaReviewSpider
 from spiders.trustpilot import TrustpilotSpider
 
@@ -215,58 +214,11 @@ def test_forum_thread_follows_rel_next() -> None:
     assert [r.url for r in requests] == [url + "?page=2"]
 
 
-def test_brand_pipeline_matches_terms_for_articles_and_fixes_brand_for_reviews() -> None:
-    terms = [
-        BrandTerms("Acme", ("Acme Energie", "Acme Energy")),
-        {"name": "Volta", "terms": ["Volta Strom"]},  # the dict form the runner sends
-    ]
-    crawler = get_crawler(ArticleSpider, {"BRANDPULSE_BRAND_TERMS": terms})
-    pipeline = BrandPipeline.from_crawler(crawler)
-    url = "https://www.stadtanzeiger.example/a.html"
-    (article,) = run_parse(ArticleSpider, page("article_de.html", url))[0]
-    assert pipeline.process_item(article).brands == ("Acme",)
-    other = MentionItem(external_id="x", url=url, text="Nur Wetter heute.", kind="article")
-    with pytest.raises(DropItem, match="no brand term"):
-        pipeline.process_item(other)
-
-    review_crawler = get_crawler(AmazonReviewSpider, {"BRANDPULSE_BRAND": "Acme"})
-    review = MentionItem(external_id="R1", url=url, text="Rattles.", rating=2.0)
-    assert BrandPipeline.from_crawler(review_crawler).process_item(review).brands == ("Acme",)
-
-
-@pytest.mark.parametrize(
-    ("change", "reason"),
-    [
-        ({"rating": 7.0}, "outside 1-5"),
-        ({"published_at": datetime(2024, 3, 1)}, "naive date"),
-        ({"text": " ", "title": ""}, "neither text nor title"),
-        ({"url": "ftp://x"}, "not http"),
-        ({"external_id": ""}, "no external id"),
-    ],
-)
-def test_validate_pipeline_drops_with_a_reason(change: dict[str, Any], reason: str) -> None:
-    fields: dict[str, Any] = {"external_id": "R1", "url": "https://a.example/r", "text": "ok"}
-    item = MentionItem(**{**fields, **change})
-    with pytest.raises(DropItem, match=reason):
-        ValidatePipeline().process_item(item)
-    assert ValidatePipeline().process_item(MentionItem(**fields)).text == "ok"
-
-
-def test_reviews_without_a_brand_are_kept_unlinked() -> None:
-    crawler = get_crawler(AmazonReviewSpider, {})
-    review = MentionItem(external_id="R1", url="https://a.example/r", text="Rattles.")
-    assert BrandPipeline.from_crawler(crawler).process_item(review).brands == ()
-
-
-def test_article_with_only_a_brand_name_matches_that_name() -> None:
-    crawler = get_crawler(ArticleSpider, {"BRANDPULSE_BRAND": "Acme"})
-    pipeline = BrandPipeline.from_crawler(crawler)
-    url = "https://forum.example/t/1"
-    hit = MentionItem(external_id="a", url=url, text="My acme kettle leaks.", kind="article")
-    assert pipeline.process_item(hit).brands == ("Acme",)
-    miss = MentionItem(external_id="b", url=url, text="Acmeville weather.", kind="article")
-    with pytest.raises(DropItem):
-        pipeline.process_item(miss)
+def test_item_type_pipeline_drops_what_is_not_a_mention_item() -> None:
+    item = MentionItem(external_id="R1", url="https://a.example/r", text="ok")
+    assert ItemTypePipeline().process_item(item) is item
+    with pytest.raises(DropItem, match="not a MentionItem"):
+        ItemTypePipeline().process_item({"external_id": "R1"})
 
 
 def test_article_listing_page_follows_matching_links_one_level() -> None:

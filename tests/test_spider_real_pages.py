@@ -13,16 +13,17 @@ from pathlib import Path
 
 import pytest
 from replay_server import ReplayServer
-from scrapy.exceptions import DropItem
-from scrapy.utils.test import get_crawler
 from test_spider_parse import page, run_parse, utc
 
-from listeners.matching import BrandTerms
+from brandpulse.config import load_config
+from brandpulse.crawls import crawl
+from brandpulse.intake import Intake
+from brandpulse.pipeline import open_repository
+from domain.terms import BrandTerms
 from spiders.article import ArticleSpider
-from spiders.pipelines import BrandPipeline
-from spiders.runner import run_crawl
+from spiders.pipelines import to_mention
 from spiders.schema_reviews import SchemaReviewSpider
-from storage import Repository, init_db, make_engine
+from storage import Repository
 
 REAL = Path(__file__).parent / "fixtures" / "pages" / "real"
 
@@ -79,20 +80,14 @@ def test_article_site_name_is_the_publishers_not_the_host() -> None:
     assert item.extra["site"] == "ComputerBase"
 
 
-def test_brand_terms_that_occur_in_the_real_article_match_others_do_not() -> None:
+def test_brand_terms_that_occur_in_the_real_article_match_others_do_not(
+    repo: Repository,
+) -> None:
     (item,) = run_parse(ArticleSpider, page(CB_PAGE, CB_URL))[0]
-    terms = [BrandTerms("HTC", ("HTC Touch",)), BrandTerms("Nokia", ("Nokia",))]
-    pipeline = BrandPipeline.from_crawler(
-        get_crawler(ArticleSpider, {"BRANDPULSE_BRAND_TERMS": terms})
-    )
-    assert pipeline.process_item(item).brands == ("HTC",)
-
-    only_nokia = BrandPipeline.from_crawler(
-        get_crawler(ArticleSpider, {"BRANDPULSE_BRAND_TERMS": [BrandTerms("Nokia", ("Nokia",))]})
-    )
-    (again,) = run_parse(ArticleSpider, page(CB_PAGE, CB_URL))[0]
-    with pytest.raises(DropItem, match="no brand term"):
-        only_nokia.process_item(again)
+    record = to_mention(item, "computerbase")
+    both = Intake(repo, [BrandTerms("HTC", ("HTC Touch",)), BrandTerms("Nokia", ("Nokia",))])
+    assert both.brands_of(record) == ("HTC",)
+    assert Intake(repo, [BrandTerms("Nokia", ("Nokia",))]).brands_of(record) == ()
 
 
 # -- reviews spider: a real page with JSON-LD but no Review ---------------------------------------
@@ -118,27 +113,40 @@ def server() -> Iterator[ReplayServer]:
 def test_article_crawl_of_the_real_page_stores_it_for_the_matching_brand(
     server: ReplayServer, tmp_path: Path
 ) -> None:
-    db_url = f"sqlite:///{tmp_path / 'crawl.db'}"
-    init_db(make_engine(db_url))
-    result = run_crawl(
-        spider="article",
-        start_urls=[server.url + CB_PATH],
-        database_url=db_url,
-        source="computerbase",
-        brand_terms=[BrandTerms("HTC", ("HTC",)), BrandTerms("Nokia", ("Nokia",))],
-        settings={
-            "DOWNLOAD_DELAY": 0,
-            "AUTOTHROTTLE_ENABLED": False,
-            "RETRY_ENABLED": False,
-            "DOWNLOAD_TIMEOUT": 10,
-        },
-        timeout_s=60,
+    config_file = tmp_path / "bp.toml"
+    config_file.write_text(
+        f"""
+[database]
+url = "sqlite:///{tmp_path / "crawl.db"}"
+[[brands]]
+name = "HTC"
+own = true
+[[brands]]
+name = "Nokia"
+[[crawls]]
+name = "computerbase"
+spider = "article"
+urls = ["{server.url + CB_PATH}"]
+download_delay = 0
+"""
     )
-    assert result.ok, (result.problems, result.log_tail)
-    assert (result.pages, result.items_stored, result.items_dropped) == (1, 1, 0)
-    (stored,) = Repository(make_engine(db_url)).mentions()
+    config = load_config(config_file)
+    repo = open_repository(config)
+    run = crawl(
+        config,
+        intake=Intake.for_config(config, repo),
+        spider="article",
+        urls=config.crawls[0].urls,
+        source="computerbase",
+        brand=None,
+        crawl_config=config.crawls[0],
+    )
+    assert run.ok, (run.crawl.problems, run.crawl.log_tail)
+    assert (run.crawl.pages, run.intake.stored, run.crawl.items_dropped) == (1, 1, 0)
+    (stored,) = repo.mentions()
     assert stored.external_id == CB_URL and stored.brands == ("HTC",)
     assert stored.author == "Christoph Becker" and stored.language == "de"
     assert stored.published_at is not None
     assert stored.published_at.isoformat(timespec="minutes")[:16] == "2007-06-19T07:40"
     assert "Genion-L-Vertrag rund 49,- Euro" in stored.text
+    assert {h.name: h.kind for h in repo.source_health()}["computerbase"] == "crawl:article"

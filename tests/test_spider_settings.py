@@ -20,9 +20,8 @@ def test_polite_defaults() -> None:
     assert settings.get("USER_AGENT").startswith("BrandPulse/")
     assert "Scrapy" not in settings.get("USER_AGENT")
     assert list(settings.getdict("ITEM_PIPELINES")) == [
-        "spiders.pipelines.ValidatePipeline",
-        "spiders.pipelines.BrandPipeline",
-        "spiders.pipelines.StorePipeline",
+        "spiders.pipelines.ItemTypePipeline",
+        "spiders.pipelines.RecordsPipeline",
     ]
 
 
@@ -33,6 +32,6 @@ def test_every_registered_spider_loads_under_its_name(name: str) -> None:
 
 def test_unknown_spider_and_missing_url_are_refused() -> None:
     with pytest.raises(UnknownSpider, match="known spiders: amazon, article"):
-        run_crawl(spider="yelp", start_urls=["https://x.example"], database_url="sqlite://")
+        run_crawl(spider="yelp", start_urls=["https://x.example"])
     with pytest.raises(ValueError, match="start URL"):
-        run_crawl(spider="amazon", start_urls=[], database_url="sqlite://")
+        run_crawl(spider="amazon", start_urls=[])

@@ -38,11 +38,13 @@ LISTENER_TYPES: dict[str, str] = {
 
 
 def listener_class(kind: str) -> type:
-    """The listener class for a config ``type``; KeyError names the known types."""
+    """The listener class for a config ``type``, looked up in :data:`domain.kinds.SOURCE_KINDS`
+    at call time; KeyError names the known types."""
+    listeners = kinds_of("listener")
     try:
-        target = LISTENER_TYPES[kind]
+        target = listeners[kind].implementation
     except KeyError:
-        known = ", ".join(sorted(LISTENER_TYPES))
+        known = ", ".join(sorted(listeners))
         raise KeyError(f"unknown source type {kind!r}; known types: {known}") from None
     module_name, _, class_name = target.partition(":")
     cls: type = getattr(importlib.import_module(module_name), class_name)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
-Label = Literal["negative", "neutral", "positive"]
-LABELS: tuple[Label, ...] = ("negative", "neutral", "positive")
+# The labels are a domain rule; re-exported here where every backend imports them.
+from domain.labels import LABELS as LABELS
+from domain.labels import Label as Label
 
 
 @dataclass(frozen=True, slots=True)

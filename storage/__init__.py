@@ -1,4 +1,5 @@
-"""Storage: the bottom layer. Frozen records cross package boundaries; SQL lives in ``repo``.
+"""Storage: the bottom layer above domain. Frozen records cross package boundaries; SQL lives
+in the per-concern stores that ``repo.Repository`` combines (see ``storage.repo``).
 
 Public surface::
 

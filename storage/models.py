@@ -1,4 +1,4 @@
-"""SQLModel tables. Only ``storage.repo`` and the migrations use them directly."""
+"""SQLModel tables. Only the storage modules (stores, labels) and the migrations use them."""
 
 from __future__ import annotations
 

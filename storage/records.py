@@ -7,14 +7,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from domain.labels import effective_label
 from domain.records import Mention
 from domain.text import content_hash, normalize_text
 
 __all__ = [
     "AlertItem",
+    "AnalysisInput",
     "BrandCounts",
     "BrandSentiment",
     "Mention",
+    "PendingText",
     "SaveResult",
     "SourceHealth",
     "StoredMention",
@@ -92,10 +95,15 @@ class StoredMention:
         )
 
     def label_for(self, brand: str) -> str | None:
-        """The effective label for one brand: a human correction, else the brand's own
-        label, else the mention's label."""
-        own = None if self.overridden else self.brand_sentiment(brand)
-        return own.label if own is not None else self.label
+        """The effective label for one brand (:func:`domain.labels.effective_label`): a
+        human correction, else the brand's own label, else the mention's label."""
+        own = self.brand_sentiment(brand)
+        # ``label`` already holds the correction when there is one (``overridden``).
+        return effective_label(
+            correction=self.label if self.overridden else None,
+            brand_label=own.label if own is not None else None,
+            model_label=self.label,
+        )
 
     def for_brand(self, brand: str) -> StoredMention:
         """This mention as seen for ``brand``: label and score are the brand's own where
@@ -104,7 +112,9 @@ class StoredMention:
         if own is None:
             return self
         return replace(
-            self, label=own.label, score=own.score if own.score is not None else self.score
+            self,
+            label=self.label_for(brand),
+            score=own.score if own.score is not None else self.score,
         )
 
 
@@ -156,3 +166,33 @@ class SourceHealth:
     expected_interval_s: int | None
     cursor: Mapping[str, Any] | None = None
     total_mentions: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisInput:
+    """One analysis to store for a mention (see ``sentiment.Sentiment`` for the fields).
+
+    ``brands`` holds the per-brand results of a mention linked to several brands (see
+    :class:`BrandSentiment`); leave it empty for single-brand mentions.
+    """
+
+    mention_id: int
+    label: str
+    score: float
+    confidence: float
+    language: str
+    model: str
+    language_confidence: float | None = None
+    topic: str | None = None
+    brands: tuple[BrandSentiment, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PendingText:
+    """A mention waiting for analysis (or grouping), with the names of its brands."""
+
+    mention_id: int
+    title: str
+    text: str
+    language: str | None
+    brands: tuple[str, ...] = ()

@@ -1,0 +1,33 @@
+"""Sentiment labels and the one rule that decides which label a mention has for a brand.
+
+A mention can carry up to three labels:
+
+* the **correction** a person gave it (``brandpulse label``), which always wins;
+* the **brand's own label** in a mention that names several brands ("switched from Slack
+  to Teams" is negative for Slack, positive for Teams), stored per brand by the analysis;
+* the **model's label** for the whole mention.
+
+The *effective* label is the first of these that exists. The same rule, written as SQL,
+is :func:`storage.labels.effective_label_sql`; tests pin that both agree.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Label = Literal["negative", "neutral", "positive"]
+#: Every label, most negative first.
+LABELS: tuple[Label, ...] = ("negative", "neutral", "positive")
+
+
+def effective_label(
+    *, correction: str | None, brand_label: str | None, model_label: str | None
+) -> str | None:
+    """The label that counts: the human ``correction``, else the brand's own
+    ``brand_label``, else the ``model_label``; None when the mention has none of them
+    (not analyzed yet)."""
+    if correction is not None:
+        return correction
+    if brand_label is not None:
+        return brand_label
+    return model_label

@@ -19,11 +19,11 @@ Three ways a brand's label is derived (``method``):
 ``mention``
     the brands share their clauses and no cue separates them: the mention's own label.
 
-Sentences are split on punctuation of many scripts (``. ! ? … 。 ！ ？ ؟ ۔ ।`` and line
-breaks; a full stop must be followed by white space, so "v2.0" and "Amazon.com" stay
-whole); clauses on ``; :`` brackets, dashes, English contrastive conjunctions ("but",
-"however", "although", "while", ...) and on commas when both sides have at least three
-words. Comparative cues are English only; other languages get ``segment`` or ``mention``.
+Sentences and clauses are split by :mod:`sentiment.clauses` (punctuation of many scripts,
+contrastive conjunctions, commas between long enough pieces); the comparative cues live in
+:mod:`sentiment.cues`. Comparative cues are English only; other languages get ``segment``
+or ``mention``. This module keeps the brand spans, the plans and their resolution, and
+re-exports the splitting functions.
 
 Typical use::
 
@@ -36,109 +36,35 @@ Typical use::
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from sentiment.clauses import Span, split_clauses, split_sentences
+from sentiment.cues import SLOT, Comparison, Role, detokenize, find_comparison, tokenize
+
+__all__ = [
+    "CUE_SCORE",
+    "METHODS",
+    "Method",
+    "Polarity",
+    "Role",
+    "Span",
+    "TargetPlan",
+    "TargetSentiment",
+    "find_spans",
+    "plan_targets",
+    "resolve_targets",
+    "segments_to_classify",
+    "split_clauses",
+    "split_sentences",
+]
+
 Method = Literal["segment", "comparative", "mention"]
-Role = Literal["winner", "loser"]
-Span = tuple[int, int]
 
 METHODS: tuple[Method, ...] = ("segment", "comparative", "mention")
 #: |score| given to a label that a comparative cue decided for a neutral sentence.
 CUE_SCORE = 0.05
-
-_OPEN, _CLOSE = "\x01", "\x02"
-_SLOT = re.compile(rf"{_OPEN}(\d+){_CLOSE}")
-_SLOT_RE = rf"{_OPEN}\d+{_CLOSE}"
-
-# -- splitting -------------------------------------------------------------------------------
-_ABBREVIATIONS = frozenset(
-    {"vs", "etc", "e.g", "i.e", "eg", "ie", "mr", "mrs", "ms", "dr", "st", "jr", "sr", "inc"}
-    | {"ltd", "co", "corp", "approx", "no", "nr", "fig"}
-)
-#: A semicolon that ends an HTML entity ("&amp;") is not punctuation.
-_SEMICOLON = r"(?<!&amp)(?<!&lt)(?<!&gt)(?<!&quot)(?<!&apos)(?<!&nbsp)(?<!&#\d\d)(?<!&#\d\d\d)[;؛]"
-_SENTENCE_END = re.compile(
-    rf"(?:[.!?…]+[\"'”’)\]]*(?=\s)|[。！？؟۔।]+[\"'”’」』)\]]*|\n+|{_SEMICOLON})", re.UNICODE
-)
-_CONTRAST = (
-    r"but|however|whereas|while|although|though|yet|except|nevertheless|"
-    r"aber|mais|pero|però|ma|mas|но|лекин|لكن|ولكن"
-)
-_CLAUSE_BREAK = re.compile(
-    rf"\s*(?:{_SEMICOLON}|[:()\[\]])\s*|\s+[-–—]+\s+|\s+(?=(?:{_CONTRAST})\b)",
-    re.IGNORECASE | re.UNICODE,
-)
-_COMMA = re.compile(r"\s*[,،、，]\s*")
-_MIN_COMMA_WORDS = 3
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def split_sentences(text: str) -> list[Span]:
-    """Sentence spans of ``text`` (start, end), trimmed; see the module docstring."""
-    spans: list[Span] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        end = match.end()
-        token = text[max(start, match.start() - 8) : match.start()].split()
-        word = token[-1].casefold().rstrip(".") if token else ""
-        if text[match.start()] == "." and (word in _ABBREVIATIONS or len(word) == 1):
-            continue  # "vs.", "e.g.", initials: not a sentence end
-        spans.append((start, end))
-        start = end
-    spans.append((start, len(text)))
-    return [s for s in (_trim(text, a, b) for a, b in spans) if s is not None]
-
-
-def split_clauses(text: str, sentence: Span) -> list[Span]:
-    """Clause spans inside one sentence span (see the module docstring)."""
-    pieces = _split(text, [sentence], _CLAUSE_BREAK)
-    out: list[Span] = []
-    for piece in pieces:
-        out.extend(_split_commas(text, piece))
-    return out
-
-
-def _trim(text: str, start: int, end: int) -> Span | None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return (start, end) if _WORD.search(text, start, end) else None
-
-
-def _split(text: str, spans: Sequence[Span], pattern: re.Pattern[str]) -> list[Span]:
-    out: list[Span] = []
-    for start, end in spans:
-        cursor = start
-        for match in pattern.finditer(text, start, end):
-            piece = _trim(text, cursor, match.start())
-            if piece:
-                out.append(piece)
-            cursor = match.end()
-        piece = _trim(text, cursor, end)
-        if piece:
-            out.append(piece)
-    return out
-
-
-def _split_commas(text: str, span: Span) -> list[Span]:
-    """Split at commas, merging any piece of fewer than three words into its neighbour
-    ("Slack, Teams and Zoom all crashed" stays one clause)."""
-    pieces = _split(text, [span], _COMMA)
-    merged: list[Span] = []
-    for piece in pieces:
-        short = min(_words(text, merged[-1]), _words(text, piece)) if merged else None
-        if short is not None and short < _MIN_COMMA_WORDS:
-            merged[-1] = (merged[-1][0], piece[1])
-        else:
-            merged.append(piece)
-    return merged
-
-
-def _words(text: str, span: Span) -> int:
-    return len(_WORD.findall(text, span[0], span[1]))
 
 
 # -- brand spans -----------------------------------------------------------------------------
@@ -170,209 +96,6 @@ def find_spans(
     for start, end, brand in sorted(taken):
         out[brand].append((start, end))
     return out
-
-
-# -- comparative cues ----------------------------------------------------------------------------
-_BETTER = (
-    r"better|faster|cheaper|easier|nicer|smoother|simpler|quicker|cleaner|smarter|stronger|"
-    r"lighter|funnier|prettier|sharper|clearer|superior|preferable|"
-    r"more\s+(?:reliable|stable|intuitive|fun|useful|powerful|affordable|mature|complete|"
-    r"relevant|comfortable|accurate|responsive|secure|user[- ]friendly|cost[- ]effective|"
-    r"enjoyable|convenient)|"
-    r"less\s+(?:expensive|buggy|clunky|complicated|confusing|annoying)|"
-    r"(?:way|much|far|a\s+lot)\s+less\s+expensive"
-)
-_WORSE = (
-    r"worse|slower|pricier|costlier|harder|buggier|clunkier|uglier|heavier|weaker|inferior|"
-    r"more\s+(?:expensive|complicated|confusing|difficult|annoying|awful|buggy|clunky)|"
-    r"less\s+(?:reliable|stable|intuitive|useful|fun|friendly|powerful|mature|complete|"
-    r"relevant|accurate|enjoyable)"
-)
-_NEGATED = re.compile(r"\b(?:not|no|never|hardly|n't)\s+(?:\w+\s+){0,2}$|n't\s+$", re.IGNORECASE)
-_FILL = rf"(?:(?!{_SLOT_RE})[^.!?;]){{0,40}}?"
-_BEATS = (
-    r"beats?|crush(?:es|ed|ing)?|destroy(?:s|ed|ing)?|outperform(?:s|ed|ing)?|trounc(?:es|ed)|"
-    r"trumps?|stomp(?:s|ed|ing)?|smok(?:es|ed)|outclass(?:es|ed)?|outsell(?:s|ing)?|"
-    r"wins?\s+over|blows?\s+away|(?:is|are)\s+(?:miles\s+|way\s+|far\s+)?ahead\s+of|ahead\s+of|"
-    r"(?:has|have|had)\s+over|(?:an?\s+)?(?:\w+\s+){0,2}(?:advantage|improvement|edge)\s+over|"
-    r"strengths?\s+over|improves?\s+(?:\w+\s+){0,4}?on|instead\s+of"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class _Cue:
-    """A cue pattern. Groups ``lose``/``win`` are brand slots; ``rest`` gives slots up to
-    the next contrast (all of them take ``rest_role``). ``holder``: whose polarity the
-    sentence carries (``subject`` = the brands the cue did not capture)."""
-
-    name: str
-    pattern: re.Pattern[str]
-    rest_role: Role | None
-    holder: Literal["subject", "win", "lose"]
-    directed: bool = True
-    rest_to_comma: bool = False
-
-
-def _cue(
-    name: str,
-    body: str,
-    rest_role: Role | None = None,
-    holder: Literal["subject", "win", "lose"] = "subject",
-    directed: bool = True,
-    rest_to_comma: bool = False,
-) -> _Cue:
-    return _Cue(name, re.compile(body, re.IGNORECASE), rest_role, holder, directed, rest_to_comma)
-
-
-_SLOTG = "(?P<{}>" + _SLOT_RE + ")"
-_CUES: tuple[_Cue, ...] = (
-    _cue(
-        "switched from Y to X",
-        r"\b(?:switch(?:ed|ing)?|mov(?:ed|ing)|migrat(?:ed|ing)|went|go(?:ing)?|changed|"
-        r"convert(?:ed|ing)|upgraded)\s+(?:back\s+|over\s+)?from\s+"
-        + _FILL
-        + _SLOTG.format("lose")
-        + r"\s*(?:\w+\s+){0,3}?(?:to|over\s+to|for)\s+"
-        + _FILL
-        + _SLOTG.format("win"),
-        holder="win",
-    ),
-    _cue(
-        "switched to X from Y",
-        r"\b(?:switch(?:ed|ing)?|mov(?:ed|ing)|migrat(?:ed|ing)|changed|convert(?:ed|ing))\s+"
-        r"(?:over\s+)?to\s+"
-        + _FILL
-        + _SLOTG.format("win")
-        + r"\s*(?:\w+\s+){0,3}?from\s+"
-        + _FILL
-        + _SLOTG.format("lose"),
-        holder="win",
-    ),
-    _cue(
-        "ditched Y for X",
-        r"\b(?:ditch(?:ed|ing)?|dump(?:ed|ing)?|dropp(?:ed|ing)|drop|replac(?:e|ed|ing)|left|"
-        r"leav(?:e|ing)|quit|abandon(?:ed|ing)?)\s+"
-        + _FILL
-        + _SLOTG.format("lose")
-        + r"\s*(?:\w+\s+){0,2}?(?:for|in\s+favou?r\s+of|with|and\s+(?:went|switched|moved)"
-        r"\s+(?:with|to))\s+" + _FILL + _SLOTG.format("win"),
-        holder="win",
-    ),
-    _cue(
-        "prefer X over Y",
-        r"\b(?:prefer(?:s|red)?|chose|choose|choosing|picked|pick|went\s+with|go\s+with|"
-        r"purchase\s+of|bought|buy|recommend(?:ed)?)\s+"
-        + _FILL
-        + _SLOTG.format("win")
-        + r"(?:(?!"
-        + _SLOT_RE
-        + r")[^.!?;]){0,60}?\b(?:over|to|instead\s+of|rather\s+than)\s+"
-        + _FILL
-        + _SLOTG.format("lose"),
-        holder="win",
-    ),
-    _cue(
-        "rather X than Y",
-        r"\brather\s+(?:\w+\s+){0,2}?" + _FILL + _SLOTG.format("win") + r"[^.!?;]{0,40}?\bthan\s+"
-        r"" + _FILL + _SLOTG.format("lose"),
-        holder="win",
-    ),
-    _cue(
-        "X > Y",
-        _SLOTG.format("win") + r"\s*(?:>+|&gt;)\s*" + _SLOTG.format("lose"),
-        holder="win",
-    ),
-    _cue(
-        "Y < X",
-        _SLOTG.format("lose") + r"\s*(?:<+|&lt;)\s*" + _SLOTG.format("win"),
-        holder="win",
-    ),
-    _cue(
-        "Y pales in comparison / loses to X",
-        _SLOTG.format("lose")
-        + r"(?:(?!"
-        + _SLOT_RE
-        + r")[^.!?;]){0,60}?\b(?:pales?\s+in\s+comparison|(?:is|are)\s+losing\s+ground|"
-        r"los(?:es|t|ing)\s+(?:ground\s+)?to|falls?\s+behind|can(?:no|')t\s+compete|"
-        r"(?:is|are)\s+no\s+match)\b",
-        rest_role="winner",
-        holder="lose",
-    ),
-    _cue(
-        "X is better than Y",
-        rf"\b(?:(?:{_BETTER})\s+(?:\w+\s+){{0,3}}?than|(?:superior|preferable)\s+to)\b",
-        rest_role="loser",
-    ),
-    _cue(
-        "X is worse than Y",
-        rf"\b(?:(?:{_WORSE})\s+(?:\w+\s+){{0,3}}?than|inferior\s+to)\b",
-        rest_role="winner",
-    ),
-    _cue(
-        "X is not as good as Y",
-        r"\bnot\s+(?:as|so|quite\s+as)\s+(?:\w+\s+){1,2}?as\b",
-        rest_role="winner",
-    ),
-    _cue("X falls short of Y", r"\b(?:falls?|fell)\s+short\s+of\b", rest_role="winner"),
-    _cue("X beats Y", rf"\b(?:{_BEATS})\b", rest_role="loser"),
-    _cue(
-        "unlike Y, X ...",
-        r"\b(?:unlike|compared\s+(?:to|with)|in\s+contrast\s+to)\b",
-        rest_role="loser",
-        directed=False,
-        rest_to_comma=True,
-    ),
-)
-#: Where the brands listed after a cue end: a new clause (contrast word, bracket, dash, or
-#: a comma followed by words that contain a verb: "..., Unfaithful is intimate").
-_REST_STOP = re.compile(
-    rf"[;؛()\[\]]|\s[-–—]+\s|\b(?:{_CONTRAST})\b|,(?=[^,]*\b(?:is|are|was|were|has|have|"
-    r"had|will|would|can|could|should|may|might|must|does|do|did|gets|got|seems|looks|rates|"
-    r"works|makes|made|offers)\b)",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class _Comparison:
-    cue: str
-    roles: dict[int, Role]  # slot index -> role
-    holder_role: Role  # the side whose polarity the sentence carries (may be unnamed)
-    directed: bool
-
-
-def _find_comparison(tokenized: str, brand_of: Callable[[str], str]) -> _Comparison | None:
-    """The first cue in a tokenized sentence and the roles it gives to brand slots."""
-    surface = brand_of
-    for cue in _CUES:
-        for match in cue.pattern.finditer(tokenized):
-            if _NEGATED.search(tokenized[: match.start()]):
-                continue  # "not better than": no ranking
-            roles: dict[int, Role] = {}
-            groups: tuple[tuple[str, Role], ...] = (("win", "winner"), ("lose", "loser"))
-            for group, role in groups:
-                slot = match.groupdict().get(group)
-                if slot:
-                    roles[int(slot.strip(_OPEN + _CLOSE))] = role
-            if cue.rest_role is not None:
-                rest = tokenized[match.end() :]
-                stop = (_COMMA if cue.rest_to_comma else _REST_STOP).search(rest)
-                rest = rest[: stop.start()] if stop else rest
-                before = {surface(i) for i in _SLOT.findall(tokenized[: match.start()])}
-                for slot in _SLOT.finditer(rest):
-                    if surface(slot.group(1)) not in before:  # the subject, named again
-                        roles.setdefault(int(slot.group(1)), cue.rest_role)
-            if not roles:
-                continue
-            holder: Role
-            if cue.holder == "win":
-                holder = "winner"
-            elif cue.holder == "lose":
-                holder = "loser"
-            else:  # the side the cue did not capture is the subject
-                holder = "winner" if cue.rest_role == "loser" else "loser"
-            return _Comparison(cue.name, roles, holder, cue.directed)
-    return None
 
 
 # -- plans ---------------------------------------------------------------------------------------
@@ -434,7 +157,7 @@ def plan_targets(text: str, spans: Mapping[str, Sequence[Span]]) -> dict[str, Ta
     slots: list[tuple[int, int, str]] = sorted(
         (s, e, b) for b in brands for s, e in spans[b] if 0 <= s < e <= len(text)
     )
-    tokenized, surfaces = _tokenize(text, slots)
+    tokenized, surfaces = tokenize(text, slots)
     sentences = split_sentences(tokenized)
     plans: dict[str, TargetPlan] = {}
     segments: dict[str, list[str]] = {b: [] for b in brands}
@@ -443,12 +166,12 @@ def plan_targets(text: str, spans: Mapping[str, Sequence[Span]]) -> dict[str, Ta
 
     for n, sentence in enumerate(sentences):
         sent_text = tokenized[sentence[0] : sentence[1]]
-        present = {slots[int(i)][2] for i in _SLOT.findall(sent_text)}
+        present = {slots[int(i)][2] for i in SLOT.findall(sent_text)}
         if present:
-            comparison = _find_comparison(sent_text, lambda i: slots[int(i)][2])
+            comparison = find_comparison(sent_text, lambda i: slots[int(i)][2])
             if comparison is not None:
                 key = f"cmp{n}"
-                segment_keys[key] = _detokenize(sent_text, surfaces)
+                segment_keys[key] = detokenize(sent_text, surfaces)
                 comparatives.append(key)
                 for index, role in comparison.roles.items():
                     brand = slots[index][2]
@@ -463,11 +186,11 @@ def plan_targets(text: str, spans: Mapping[str, Sequence[Span]]) -> dict[str, Ta
         previous: set[str] = set()
         for unit in units:
             unit_text = tokenized[unit[0] : unit[1]]
-            owners = {slots[int(i)][2] for i in _SLOT.findall(unit_text)}
+            owners = {slots[int(i)][2] for i in SLOT.findall(unit_text)}
             if not owners and len(previous) == 1:
                 owners = previous  # a clause without a brand continues the previous one
             if len(owners) == 1:
-                segments[next(iter(owners))].append(_detokenize(unit_text, surfaces))
+                segments[next(iter(owners))].append(detokenize(unit_text, surfaces))
             if owners:
                 previous = owners
 
@@ -496,7 +219,7 @@ def plan_targets(text: str, spans: Mapping[str, Sequence[Span]]) -> dict[str, Ta
 
 
 def _set_comparative(
-    plans: dict[str, TargetPlan], brand: str, key: str, role: Role, comparison: _Comparison
+    plans: dict[str, TargetPlan], brand: str, key: str, role: Role, comparison: Comparison
 ) -> None:
     if brand in plans:
         return  # the first comparison naming a brand decides
@@ -525,25 +248,6 @@ def _with_segment(plan: TargetPlan, segment_keys: Mapping[str, str]) -> TargetPl
         plan.directed,
         segment_keys[plan.segment_key],
     )
-
-
-def _tokenize(text: str, slots: Sequence[tuple[int, int, str]]) -> tuple[str, list[str]]:
-    """Replace each brand occurrence by a slot token; returns the text and the surfaces."""
-    text = text.replace(_OPEN, " ").replace(_CLOSE, " ")
-    parts: list[str] = []
-    cursor = 0
-    for index, (start, end, _brand) in enumerate(slots):
-        if start < cursor:
-            continue
-        parts.append(text[cursor:start])
-        parts.append(f"{_OPEN}{index}{_CLOSE}")
-        cursor = end
-    parts.append(text[cursor:])
-    return "".join(parts), [text[s:e] for s, e, _ in slots]
-
-
-def _detokenize(tokenized: str, surfaces: Sequence[str]) -> str:
-    return _SLOT.sub(lambda m: surfaces[int(m.group(1))], tokenized).strip()
 
 
 def segments_to_classify(plans: Mapping[str, TargetPlan]) -> dict[str, str]:

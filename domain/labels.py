@@ -7,8 +7,10 @@ A mention can carry up to three labels:
   to Teams" is negative for Slack, positive for Teams), stored per brand by the analysis;
 * the **model's label** for the whole mention.
 
-The *effective* label is the first of these that exists. The same rule, written as SQL,
-is :func:`storage.labels.effective_label_sql`; tests pin that both agree.
+The *effective* label is the first of these that exists; its score follows it (see
+:func:`effective_score`). The same rules, written as SQL, are
+:func:`storage.labels.effective_label_sql` and :func:`storage.labels.effective_score_sql`;
+tests pin that both agree.
 """
 
 from __future__ import annotations
@@ -31,3 +33,14 @@ def effective_label(
     if brand_label is not None:
         return brand_label
     return model_label
+
+
+def effective_score(
+    *, corrected: bool, brand_score: float | None, model_score: float | None
+) -> float | None:
+    """The polarity (in [-1, 1]) that goes with the effective label: the model's score
+    when a person ``corrected`` the label (a correction carries no score), else the
+    brand's own ``brand_score``, else the ``model_score``."""
+    if corrected or brand_score is None:
+        return model_score
+    return brand_score

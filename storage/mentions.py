@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import SQLColumnExpression, and_, case, func, select, update
+from sqlalchemy import SQLColumnExpression, and_, func, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
@@ -15,7 +15,7 @@ from domain.records import Mention
 from domain.text import content_hash
 from storage import models as m
 from storage.base import Store, brands_of, chunks
-from storage.labels import effective_label_sql
+from storage.labels import effective_label_sql, effective_score_sql
 from storage.models import utcnow
 from storage.records import PendingText, SaveResult, StoredMention
 from storage.sources import mark_success
@@ -214,9 +214,10 @@ class MentionStore(Store):
             effective = effective_label_sql(
                 correction=correction, brand_label=col(view.label), model_label=model_label
             )
-            score = case(
-                (col(m.LabelOverride.mention_id).is_not(None), col(m.Analysis.score)),
-                else_=func.coalesce(col(view.score), col(m.Analysis.score)),
+            score = effective_score_sql(
+                corrected=col(m.LabelOverride.mention_id).is_not(None),
+                brand_score=col(view.score),
+                model_score=col(m.Analysis.score),
             )
         if label is not None:
             stmt = stmt.where(effective == label)

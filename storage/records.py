@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from domain.labels import effective_label
+from domain.labels import effective_label, effective_score
 from domain.records import Mention
 from domain.text import content_hash, normalize_text
 
@@ -114,7 +114,9 @@ class StoredMention:
         return replace(
             self,
             label=self.label_for(brand),
-            score=own.score if own.score is not None else self.score,
+            score=effective_score(
+                corrected=self.overridden, brand_score=own.score, model_score=self.score
+            ),
         )
 
 

@@ -7,11 +7,11 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import ColumnElement, String, literal, select
+from sqlalchemy import Boolean, ColumnElement, Float, String, cast, literal, select
 
-from domain.labels import LABELS, effective_label
+from domain.labels import LABELS, effective_label, effective_score
 from storage import Mention, Repository, make_engine
-from storage.labels import effective_label_sql
+from storage.labels import effective_label_sql, effective_score_sql
 from storage.records import BrandSentiment
 from storage.repo import AnalysisInput
 
@@ -44,6 +44,17 @@ def test_python_rule_examples_read_as_the_docs_say() -> None:
     assert LABELS == ("negative", "neutral", "positive")
 
 
+SCORE_COMBINATIONS = list(itertools.product((False, True), (None, -0.5), (None, 0.25)))
+
+
+@pytest.mark.parametrize(("corrected", "brand_score", "model_score"), SCORE_COMBINATIONS)
+def test_python_score_follows_the_label(
+    corrected: bool, brand_score: float | None, model_score: float | None
+) -> None:
+    got = effective_score(corrected=corrected, brand_score=brand_score, model_score=model_score)
+    assert got == (model_score if corrected else _first_present(brand_score, model_score))
+
+
 def _text(value: str | None) -> ColumnElement[str | None]:
     """A typed SQL value (NULL for None), so PostgreSQL knows the parameter's type."""
     return literal(value, String())
@@ -72,6 +83,15 @@ def test_sql_rule_agrees_with_the_python_rule(database_url: str) -> None:
                 assert conn.execute(select(mention_wide)).scalar_one() == _first_present(
                     correction, model_label
                 )
+            for corrected, brand_score, model_score in SCORE_COMBINATIONS:
+                score = effective_score_sql(
+                    corrected=literal(corrected, Boolean()),
+                    brand_score=cast(literal(brand_score), Float()),
+                    model_score=cast(literal(model_score), Float()),
+                )
+                assert conn.execute(select(score)).scalar_one() == effective_score(
+                    corrected=corrected, brand_score=brand_score, model_score=model_score
+                ), (corrected, brand_score, model_score)
     finally:
         engine.dispose()
 
@@ -133,3 +153,8 @@ def test_every_label_query_applies_the_python_rule(labelled: Repository) -> None
             assert getattr(counts[brand], label) == len(expected), (brand, label)
             candidates = labelled.alert_candidates(brands=[brand], labels=[label], since=since)
             assert {s.id for s in candidates} == expected, (brand, label)
+        # Ordered by the brand's effective score: the SQL order matches the Python scores.
+        scores = {s.id: s.for_brand(brand).score for s in stored if s.score is not None}
+        ranked = labelled.mentions(brand=brand, order="-score")
+        assert [s.score for s in ranked if s.id in scores] == sorted(scores.values())
+        assert all(s.score == scores[s.id] for s in ranked if s.id in scores)

@@ -34,6 +34,7 @@ known_external_ids(self, source: 'str', external_ids: 'Sequence[str]') -> 'set[s
 mentions(self, *, ids: 'Sequence[int] | None' = None, since: 'datetime | None' = None, brand: 'str | None' = None, label: 'str | None' = None, overridden: 'bool | None' = None, limit: 'int | None' = None, order: 'str' = 'id') -> 'list[StoredMention]'
 pending_alerts(self, target: 'str', *, since: 'datetime') -> 'list[AlertItem]'
 pending_analysis(self, *, limit: 'int' = 1000) -> 'list[PendingText]'
+recent_external_ids(self, source: 'str', *, limit: 'int' = 2000) -> 'list[str]'
 recent_for_grouping(self, *, since: 'datetime', limit: 'int' = 5000) -> 'list[PendingText]'
 record_deliveries(self, alert_ids: 'Sequence[int]', target: 'str', *, ok: 'bool', error: 'str | None' = None) -> 'None'
 record_failure(self, source: 'str', error: 'str') -> 'int'

@@ -19,6 +19,7 @@ from typing import Any
 
 from brandpulse.config import Config
 from brandpulse.pipeline import Pipeline
+from domain.errors import StorageError
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +27,8 @@ logger = logging.getLogger(__name__)
 MISFIRE_GRACE_S = 300
 
 
-class AlreadyRunning(RuntimeError):
-    """Another BrandPulse daemon holds the lock."""
+class AlreadyRunning(StorageError):
+    """Another BrandPulse process holds the lock next to the database (exit code 1)."""
 
 
 @contextlib.contextmanager

@@ -1,6 +1,7 @@
 """The one exception tree every listener (and spider) maps upstream failures to::
 
     ListenerError                   any failure of one source; names the source
+                                    (a domain.errors.SourceError)
     ├── SourceDisabled              not configured to run (missing credentials ...)
     ├── SourceUnavailable           network error, timeout, DNS, refused connection
     │   ├── RateLimited             HTTP 429 (``retry_after`` seconds, when given)
@@ -15,8 +16,10 @@ the others are not. Every message says what to check.
 
 from __future__ import annotations
 
+from domain.errors import SourceError
 
-class ListenerError(Exception):
+
+class ListenerError(SourceError):
     """A source failed. ``source`` is its configured name; ``hint`` says how to fix it."""
 
     transient = False

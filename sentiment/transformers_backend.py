@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from domain.errors import ConfigError
 from sentiment.base import LABELS, Label, Sentiment, sentiment_from_probabilities
 from sentiment.language import resolve_languages
 
@@ -36,8 +37,11 @@ _NAMED: dict[str, Label] = {
 }
 
 
-class TransformersUnavailableError(ImportError):
-    """torch or transformers is not installed (install the ``transformers`` extra)."""
+class TransformersUnavailableError(ConfigError):
+    """torch or transformers is not installed (install the ``transformers`` extra).
+
+    A :class:`~domain.errors.ConfigError`: the configured backend cannot run here (exit 2).
+    """
 
 
 def map_id2label(id2label: dict[int, str] | dict[str, str]) -> list[Label]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from domain.errors import ConfigError
 from domain.kinds import Voice, kinds_of
 
 #: ``spider name`` → ``"module:Class"``, derived from :data:`domain.kinds.SOURCE_KINDS`.
@@ -18,7 +19,7 @@ REVIEW_SPIDERS = frozenset(
 )
 
 
-class UnknownSpider(ValueError):
+class UnknownSpider(ConfigError):
     """The spider name is not in :data:`SPIDERS`."""
 
 

@@ -10,13 +10,15 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from domain.errors import StorageError
+
 logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
-class DatabaseError(RuntimeError):
+class DatabaseError(StorageError):
     """The database cannot be opened, migrated or written; the message says how to fix it."""
 
 

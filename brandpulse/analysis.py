@@ -6,6 +6,7 @@ import logging
 from collections.abc import Collection, Mapping, Sequence
 
 from brandpulse.config import AnalysisConfig
+from domain import defaults
 from domain.text import model_text
 from sentiment import Analyzer, Sentiment, detect_languages
 from sentiment.language import RECORDED_CONFIDENCE, TRUSTED_CONFIDENCE, language_or_fallback
@@ -107,7 +108,7 @@ def analyze_pending(
     repo: Repository,
     analyzer: Analyzer,
     *,
-    batch_size: int = 64,
+    batch_size: int = defaults.ANALYSIS_BATCH_SIZE,
     brand_terms: Mapping[str, Sequence[str]] | None = None,
     case_sensitive: Collection[str] = (),
 ) -> int:

@@ -8,6 +8,7 @@ from typing import Any, TextIO
 
 from brandpulse.analysis import make_analyzer
 from brandpulse.config import AnalysisConfig
+from domain import defaults
 from sentiment import Analyzer
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def classify_stream(
     *,
     analysis: AnalysisConfig,
     language: str | None = None,
-    batch_size: int = 64,
+    batch_size: int = defaults.ANALYSIS_BATCH_SIZE,
     analyzer: Analyzer | None = None,
 ) -> int:
     """Classify every line of ``stdin``; bad lines are reported on ``stderr`` (naming the

@@ -24,14 +24,12 @@ from brandpulse.settings import (
     DEFAULT_DATABASE_URL,
     DEFAULT_OUTPUT_DIR,
 )
+from domain import defaults
+from domain.errors import ConfigError as ConfigError  # re-exported: brandpulse.config.ConfigError
 from listeners import ListenerSettings, listener_class
 from listeners.matching import BrandTerms
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-
-
-class ConfigError(ValueError):
-    """The config file is missing, unreadable or invalid; the message says where and why."""
 
 
 class _Model(BaseModel):
@@ -85,7 +83,7 @@ class SourceConfig(BaseModel):
         description="Fix every item to this brand (review sources); otherwise match terms.",
     )
     interval_minutes: int = Field(
-        default=30,
+        default=defaults.SOURCE_INTERVAL_MINUTES,
         ge=1,
         description="How often the daemon polls it; health flags silence longer than twice this.",
     )
@@ -110,11 +108,19 @@ class CrawlConfig(_Model):
     follow: str | None = Field(
         default=None, description="Article spider: regex of links to follow from listings."
     )
-    max_pages: int = Field(default=20, ge=1, description="Pages followed per start URL.")
-    interval_minutes: int = Field(default=720, ge=1, description="Daemon crawl interval.")
-    timeout_seconds: float = Field(default=3600.0, gt=0, description="Limit for one crawl.")
+    max_pages: int = Field(
+        default=defaults.CRAWL_MAX_PAGES, ge=1, description="Pages followed per start URL."
+    )
+    interval_minutes: int = Field(
+        default=defaults.CRAWL_INTERVAL_MINUTES, ge=1, description="Daemon crawl interval."
+    )
+    timeout_seconds: float = Field(
+        default=defaults.CRAWL_TIMEOUT_S, gt=0, description="Limit for one crawl."
+    )
     download_delay: float = Field(
-        default=2.0, ge=0, description="Average seconds between requests to one site."
+        default=defaults.CRAWL_DOWNLOAD_DELAY_S,
+        ge=0,
+        description="Average seconds between requests to one site.",
     )
     user_agent: str | None = Field(
         default=None, description="Override the crawler's identifying User-Agent."
@@ -138,7 +144,9 @@ class AnalysisConfig(_Model):
     model_dir: str | None = Field(
         default=None, description="Local Hugging Face model folder (backend = transformers)."
     )
-    batch_size: int = Field(default=64, ge=1, description="Texts per classification batch.")
+    batch_size: int = Field(
+        default=defaults.ANALYSIS_BATCH_SIZE, ge=1, description="Texts per classification batch."
+    )
 
 
 AlertLabel = Literal["negative", "neutral", "positive"]
@@ -187,9 +195,15 @@ class DigestConfig(_Model):
 
 class HttpConfig(_Model):
     user_agent: str | None = Field(default=None, description="User-Agent for every request.")
-    timeout_seconds: float = Field(default=20.0, gt=0, description="Per-request timeout.")
-    retries: int = Field(default=3, ge=1, le=10, description="Tries per request (429/5xx).")
-    backoff_seconds: float = Field(default=1.0, ge=0, description="First retry delay.")
+    timeout_seconds: float = Field(
+        default=defaults.HTTP_TIMEOUT_S, gt=0, description="Per-request timeout."
+    )
+    retries: int = Field(
+        default=defaults.HTTP_RETRIES, ge=1, le=10, description="Tries per request (429/5xx)."
+    )
+    backoff_seconds: float = Field(
+        default=defaults.HTTP_BACKOFF_S, ge=0, description="First retry delay."
+    )
 
 
 class Config(_Model):

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from brandpulse.config import Config, CrawlConfig
 from brandpulse.intake import Intake, IntakeReport
 from brandpulse.sources import SourceRun
+from domain import defaults
 from domain.kinds import Voice, crawl_type, kinds_of
 from domain.records import SkipReason
 from spiders import CrawlResult, run_crawl
@@ -101,7 +102,7 @@ def crawl(
         spider_args=(
             {"follow": crawl_config.follow} if crawl_config and crawl_config.follow else {}
         ),
-        timeout_s=crawl_config.timeout_seconds if crawl_config else 3600.0,
+        timeout_s=crawl_config.timeout_seconds if crawl_config else defaults.CRAWL_TIMEOUT_S,
     )
     report = intake.admit(
         source,

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from domain import defaults
 from listeners.errors import ListenerError, RateLimited
 from storage.records import Mention
 
@@ -180,8 +181,8 @@ class Backoff:
             the cap is not waited for within the run: the error is raised instead.
     """
 
-    attempts: int = 3
-    base_s: float = 1.0
+    attempts: int = defaults.HTTP_RETRIES
+    base_s: float = defaults.HTTP_BACKOFF_S
     cap_s: float = 30.0
 
     def delay(self, attempt: int, rng: random.Random | None = None) -> float:

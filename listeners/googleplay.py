@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
+from domain import defaults
 from listeners.base import BaseListener, Batch, BrandQuery, ListenerSettings
 from listeners.errors import ListenerError, MalformedResponse, NotFound, SourceDisabled
 from listeners.http import HttpClient
@@ -43,7 +44,9 @@ class GooglePlaySettings(ListenerSettings):
     lang: str = Field(default="en", description="Review language code.")
     country: str = Field(default="us", description="Store country code.")
     page_size: int = Field(default=100, ge=1, le=200, description="Reviews per request.")
-    max_pages: int = Field(default=5, ge=1, le=50, description="Most requests per run.")
+    max_pages: int = Field(
+        default=defaults.LISTENER_MAX_PAGES, ge=1, le=50, description="Most requests per run."
+    )
 
 
 def library_fetcher() -> Fetcher:

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from domain import defaults
 from listeners.base import Backoff, call_with_backoff
 from listeners.errors import (
     AccessDenied,
@@ -22,8 +23,8 @@ from listeners.errors import (
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_USER_AGENT = "BrandPulse/0.1 (+https://github.com/brandpulse/brandpulse; social listening)"
-DEFAULT_TIMEOUT_S = 20.0
+DEFAULT_USER_AGENT = defaults.HTTP_USER_AGENT
+DEFAULT_TIMEOUT_S = defaults.HTTP_TIMEOUT_S
 
 
 def parse_retry_after(value: str | None) -> float | None:

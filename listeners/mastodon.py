@@ -30,6 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from pydantic import Field, SecretStr
 
+from domain import defaults
 from listeners.base import BaseListener, Batch, BrandQuery, ListenerSettings, StreamBatch
 from listeners.errors import MalformedResponse
 from listeners.html_text import html_to_text
@@ -63,7 +64,12 @@ class MastodonSettings(ListenerSettings):
         description="Bearer token of an app with read:search (${MASTODON_TOKEN}); optional.",
     )
     limit: int = Field(default=40, ge=1, le=40, description="Statuses per request (max 40).")
-    max_pages: int = Field(default=5, ge=1, le=50, description="Most pages per stream per run.")
+    max_pages: int = Field(
+        default=defaults.LISTENER_MAX_PAGES,
+        ge=1,
+        le=50,
+        description="Most pages per stream per run.",
+    )
 
 
 def _parse_time(value: Any) -> datetime | None:

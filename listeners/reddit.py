@@ -31,6 +31,7 @@ import praw
 import prawcore
 from pydantic import Field, SecretStr
 
+from domain import defaults
 from listeners.base import (
     BaseListener,
     Batch,
@@ -84,7 +85,10 @@ class RedditSettings(ListenerSettings):
     )
     limit: int = Field(default=100, ge=1, le=100, description="Items per request (max 100).")
     max_pages: int = Field(
-        default=5, ge=1, le=10, description="Most pages per stream in one fetch."
+        default=defaults.LISTENER_MAX_PAGES,
+        ge=1,
+        le=10,
+        description="Most pages per stream in one fetch.",
     )
     oauth_url: str = Field(
         default="https://oauth.reddit.com", description="API base URL (tests: a local server)."

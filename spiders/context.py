@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-DEFAULT_MAX_PAGES = 20
+from domain import defaults
+
+DEFAULT_MAX_PAGES = defaults.CRAWL_MAX_PAGES
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,13 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from domain import defaults
 from domain.records import InvalidRecord, Mention, mention_from_json
 from spiders.registry import SPIDERS, UnknownSpider
 
 logger = logging.getLogger(__name__)
 
 #: Default wall-clock limit of one crawl subprocess, in seconds.
-DEFAULT_TIMEOUT_S = 3600.0
+DEFAULT_TIMEOUT_S = defaults.CRAWL_TIMEOUT_S
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _LOG_TAIL_CHARS = 4_000
 

@@ -20,6 +20,8 @@ BRANDPULSE_MAX_PAGES          20         pages followed per start URL (paginatio
 
 from __future__ import annotations
 
+from domain import defaults
+
 BOT_NAME = "brandpulse"
 SPIDER_MODULES: list[str] = []  # spiders are looked up in spiders.registry, not scanned
 NEWSPIDER_MODULE = "spiders"
@@ -27,14 +29,14 @@ NEWSPIDER_MODULE = "spiders"
 # -- politeness ---------------------------------------------------------------------------
 #: Identify the bot; sites can allow or block it by name. Operators should append a
 #: contact URL or e-mail (override USER_AGENT) so site owners can reach them.
-USER_AGENT = "BrandPulse/0.1 (self-hosted brand and review monitor; obeys robots.txt)"
+USER_AGENT = defaults.CRAWL_USER_AGENT
 ROBOTSTXT_OBEY = True
 #: The token robots.txt groups are matched against (``User-agent: BrandPulse``).
 ROBOTSTXT_USER_AGENT = "BrandPulse"
 #: One request at a time per site, 2 s apart on average (±50 % random jitter).
 CONCURRENT_REQUESTS = 4
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
-DOWNLOAD_DELAY = 2.0
+DOWNLOAD_DELAY = defaults.CRAWL_DOWNLOAD_DELAY_S
 DOWNLOAD_DELAY_JITTER = 0.5
 #: AutoThrottle slows down further when the site answers slowly (seconds).
 AUTOTHROTTLE_ENABLED = True
@@ -65,4 +67,4 @@ FEED_EXPORT_ENCODING = "utf-8"
 BRANDPULSE_RECORDS_FILE: str | None = None
 BRANDPULSE_SOURCE: str | None = None
 BRANDPULSE_KNOWN_IDS: list[str] = []
-BRANDPULSE_MAX_PAGES = 20
+BRANDPULSE_MAX_PAGES = defaults.CRAWL_MAX_PAGES

@@ -4,11 +4,11 @@ in the per-concern stores that ``repo.Repository`` combines (see ``storage.repo`
 Public surface::
 
     Mention, StoredMention, SourceHealth, SaveResult   records (frozen dataclasses)
-    make_engine, init_db                                engine + Alembic migrations
+    make_engine, init_db, open_read_only                engine + Alembic migrations
     Repository                                          every query the product runs
 """
 
-from storage.db import DatabaseError, init_db, make_engine
+from storage.db import DatabaseError, init_db, make_engine, open_read_only
 from storage.records import (
     AlertItem,
     BrandCounts,
@@ -32,4 +32,5 @@ __all__ = [
     "content_hash",
     "init_db",
     "make_engine",
+    "open_read_only",
 ]

@@ -1,35 +1,22 @@
-"""Load and validate the config file (TOML). Secrets come from the environment.
+"""The configuration: its pydantic models, and :func:`load_config` to read and validate it.
 
-Any string value may contain ``${VAR}`` (error when unset), ``${VAR:-default}``, or
-refer to a secret file: when ``VAR`` is unset but ``VAR_FILE`` names a file, its
-contents (stripped) are used. Validation errors name the file, the key and what was
-expected.
+Every key is a ``Field`` with a ``description``: the README's configuration reference is
+generated from these models (``brandpulse config reference``). Reading the file,
+``${VAR}`` interpolation and the error messages live in :mod:`brandpulse.config_load`.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import tomllib
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from brandpulse.settings import (
-    CONFIG_ENV,
-    DATABASE_URL_ENV,
-    DEFAULT_CONFIG_PATH,
-    DEFAULT_DATABASE_URL,
-    DEFAULT_OUTPUT_DIR,
-)
+from brandpulse.settings import DEFAULT_DATABASE_URL, DEFAULT_OUTPUT_DIR
 from domain import defaults
 from domain.errors import ConfigError as ConfigError  # re-exported: brandpulse.config.ConfigError
 from listeners import ListenerSettings, listener_class
 from listeners.matching import BrandTerms
-
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
 class _Model(BaseModel):
@@ -39,24 +26,39 @@ class _Model(BaseModel):
 class DatabaseConfig(_Model):
     url: str = Field(
         default=DEFAULT_DATABASE_URL,
-        description="SQLAlchemy URL: sqlite:///path.db (default, WAL mode) or "
-        "postgresql://user@host/db. Overridden by BRANDPULSE_DATABASE_URL.",
+        description="SQLAlchemy URL. SQLite runs in WAL mode with a 10 s busy timeout (keep "
+        "it on a local disk); postgresql://user@host/db uses psycopg 3. "
+        "BRANDPULSE_DATABASE_URL overrides it. The schema is created and migrated (Alembic) "
+        "automatically by the commands that write; read-only commands (export, sources, "
+        "report, training-data) never create it.",
     )
 
 
 class BrandConfig(_Model):
-    name: str = Field(min_length=1, description="Display name.")
-    own: bool = Field(default=False, description="True for your brand, false for a competitor.")
+    name: str = Field(min_length=1, description="Display name, unique.")
+    own: bool = Field(
+        default=False,
+        description="true for your brand(s), false for a competitor; alerts go to own brands "
+        "by default.",
+    )
     terms: list[str] = Field(
-        default_factory=list, description="Phrases that mean the brand; default: the name."
+        default_factory=list, description="Phrases that mean the brand; empty: the name."
     )
     exclude: list[str] = Field(
-        default_factory=list, description='Phrases that cancel a match ("apple pie").'
+        default_factory=list,
+        description='Phrases that cancel a match when they cover it ("apple pie").',
     )
-    case_sensitive: bool = Field(default=False, description="Match terms case-sensitively.")
-    whole_word: bool = Field(default=True, description="Require word boundaries.")
+    case_sensitive: bool = Field(
+        default=False, description='Match case exactly (good for generic words: "Discord").'
+    )
+    whole_word: bool = Field(
+        default=True,
+        description='Require word boundaries ("Slack" does not match "slacking"); set false for '
+        "scripts without spaces.",
+    )
     languages: list[str] = Field(
-        default_factory=list, description="Keep only these ISO 639-1 languages; empty keeps all."
+        default_factory=list,
+        description="Keep only mentions in these ISO 639-1 languages; empty keeps all.",
     )
 
     def terms_record(self) -> BrandTerms:
@@ -75,17 +77,22 @@ class SourceConfig(BaseModel):
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    name: str = Field(min_length=1, description="Unique name, used in health and exports.")
-    type: str = Field(description="Listener type: feed, reddit, mastodon, hackernews, ...")
-    enabled: bool = Field(default=True, description="Set false to keep it configured but idle.")
+    name: str = Field(min_length=1, description="Unique name, used in health, exports and errors.")
+    type: str = Field(
+        description="Which listener: feed, reddit, mastodon, hackernews, appstore, googleplay "
+        "(its own keys are listed below)."
+    )
+    enabled: bool = Field(default=True, description="false keeps it configured but idle.")
     brand: str | None = Field(
         default=None,
-        description="Fix every item to this brand (review sources); otherwise match terms.",
+        description="Fix every item to this brand (review sources); otherwise brands are "
+        "matched by their terms and items matching no brand are dropped.",
     )
     interval_minutes: int = Field(
         default=defaults.SOURCE_INTERVAL_MINUTES,
         ge=1,
-        description="How often the daemon polls it; health flags silence longer than twice this.",
+        description="Daemon polling interval in minutes; a source with no success for twice this "
+        "is flagged SILENT.",
     )
 
     def options(self) -> dict[str, Any]:
@@ -96,34 +103,50 @@ class SourceConfig(BaseModel):
 class CrawlConfig(_Model):
     """A Scrapy crawl run on a schedule (see the spiders table in the README)."""
 
-    name: str = Field(min_length=1, description="Source name; reviews dedupe on (name, id).")
+    name: str = Field(
+        min_length=1,
+        description="Source name; reviews are deduplicated on (name, review id): keep it stable.",
+    )
     spider: Literal["reviews", "trustpilot", "amazon", "article"] = Field(
-        description="Which spider crawls the URLs."
+        description="reviews (schema.org Review/AggregateRating in JSON-LD or microdata, any "
+        "shop), trustpilot (company review pages), amazon (product review pages: verified "
+        "purchase, helpful votes), article (news, blog and forum pages; main text by "
+        'trafilatura; rel="next" thread pages followed).'
     )
-    urls: list[str] = Field(min_length=1, description="Start URLs, newest-first sorting.")
+    urls: list[str] = Field(
+        min_length=1,
+        description="Start URLs; sort them newest first (?sort=recency) so re-crawls stop early.",
+    )
     brand: str | None = Field(
-        default=None, description="Brand the reviews belong to; articles match by terms."
+        default=None,
+        description="The brand the reviews belong to; articles are matched by brand terms.",
     )
-    enabled: bool = Field(default=True, description="Set false to keep it idle.")
+    enabled: bool = Field(default=True, description="false keeps it idle.")
     follow: str | None = Field(
-        default=None, description="Article spider: regex of links to follow from listings."
+        default=None,
+        description="article only: regex of links to follow from listing pages, one level deep.",
     )
     max_pages: int = Field(
         default=defaults.CRAWL_MAX_PAGES, ge=1, description="Pages followed per start URL."
     )
     interval_minutes: int = Field(
-        default=defaults.CRAWL_INTERVAL_MINUTES, ge=1, description="Daemon crawl interval."
+        default=defaults.CRAWL_INTERVAL_MINUTES,
+        ge=1,
+        description="Daemon crawl interval in minutes; silence longer than twice this is flagged.",
     )
     timeout_seconds: float = Field(
-        default=defaults.CRAWL_TIMEOUT_S, gt=0, description="Limit for one crawl."
+        default=defaults.CRAWL_TIMEOUT_S, gt=0, description="Seconds one crawl subprocess may run."
     )
     download_delay: float = Field(
         default=defaults.CRAWL_DOWNLOAD_DELAY_S,
         ge=0,
-        description="Average seconds between requests to one site.",
+        description="Average seconds between requests to one site (±50 % jitter).",
     )
     user_agent: str | None = Field(
-        default=None, description="Override the crawler's identifying User-Agent."
+        default=None,
+        description="User-Agent of the crawl; default: "
+        f"{defaults.CRAWL_USER_AGENT!r}. Add a contact URL or e-mail so site owners can "
+        "reach you.",
     )
 
     def scrapy_settings(self) -> dict[str, Any]:
@@ -139,10 +162,12 @@ class CrawlConfig(_Model):
 class AnalysisConfig(_Model):
     backend: Literal["auto", "vader", "multilingual", "transformers"] = Field(
         default="auto",
-        description="auto = VADER for clear English, the multilingual model for the rest.",
+        description="auto (route by language and confidence: VADER for clearly positive "
+        "English, the multilingual model for the rest), vader (English lexicon), multilingual "
+        "(offline default model), transformers (a local Hugging Face model).",
     )
     model_dir: str | None = Field(
-        default=None, description="Local Hugging Face model folder (backend = transformers)."
+        default=None, description='Local model folder for backend = "transformers".'
     )
     batch_size: int = Field(
         default=defaults.ANALYSIS_BATCH_SIZE, ge=1, description="Texts per classification batch."
@@ -158,32 +183,41 @@ def _negative_only() -> list[AlertLabel]:
 
 class AlertConfig(_Model):
     brands: list[str] = Field(
-        default_factory=list, description="Brands to alert on; default: your own brands."
+        default_factory=list,
+        description="Brands whose negatives raise alerts; empty: your own brands (own = true).",
     )
     labels: list[AlertLabel] = Field(
         default_factory=_negative_only, description="Labels that raise an alert."
     )
     max_age_hours: float = Field(
-        default=72.0, gt=0, description="Older posts are reported in digests, not alerted."
+        default=72.0,
+        gt=0,
+        description="Hours: older posts are reported in digests but not alerted.",
     )
 
 
 class DigestConfig(_Model):
     output_dir: Path = Field(
-        default=DEFAULT_OUTPUT_DIR, description="Folder for HTML/text digests and reports."
+        default=DEFAULT_OUTPUT_DIR,
+        description="Where digest.* and competitors.* (and archive/ copies) are written.",
     )
     recipients: list[str] = Field(
         default_factory=list,
-        description="apprise URLs (mailto://, slack://, json://, ...); secrets via ${ENV}.",
+        description="apprise URLs: mailto://, slack://, discord://, json://, workflows:// "
+        "(Teams), ... Put secrets in ${ENV} variables. Blank entries (an unset ${VAR:-}) are "
+        "ignored. Only a secret-free key (scheme://host#hash) is stored.",
     )
-    dry_run: bool = Field(
-        default=False, description="Render and write files but send nothing to recipients."
-    )
+    dry_run: bool = Field(default=False, description="Render and write files, send nothing.")
     schedule: str = Field(
-        default="0 8 * * mon-fri", description="Cron expression for the daemon's digest."
+        default="0 8 * * mon-fri",
+        description="Cron expression (UTC) for the daemon's digest and competitor summary.",
     )
-    period_days: int = Field(default=7, ge=1, description="Window of the competitor summary.")
-    thank_you_count: int = Field(default=5, ge=0, description="Positive posts to thank.")
+    period_days: int = Field(
+        default=7,
+        ge=1,
+        description="Days: window of the competitor summary and the thank-you list.",
+    )
+    thank_you_count: int = Field(default=5, ge=0, description="Positive mentions listed to thank.")
     title: str = Field(default="BrandPulse digest", description="Subject line prefix.")
 
     @field_validator("recipients")
@@ -194,28 +228,57 @@ class DigestConfig(_Model):
 
 
 class HttpConfig(_Model):
-    user_agent: str | None = Field(default=None, description="User-Agent for every request.")
+    user_agent: str | None = Field(
+        default=None,
+        description=f"Sent with every request; default: {defaults.HTTP_USER_AGENT!r}.",
+    )
     timeout_seconds: float = Field(
-        default=defaults.HTTP_TIMEOUT_S, gt=0, description="Per-request timeout."
+        default=defaults.HTTP_TIMEOUT_S, gt=0, description="Seconds per request."
     )
     retries: int = Field(
-        default=defaults.HTTP_RETRIES, ge=1, le=10, description="Tries per request (429/5xx)."
+        default=defaults.HTTP_RETRIES,
+        ge=1,
+        le=10,
+        description="Tries per request on 429, 5xx and network errors (exponential backoff "
+        "with jitter; Retry-After honoured up to 30 s).",
     )
     backoff_seconds: float = Field(
-        default=defaults.HTTP_BACKOFF_S, ge=0, description="First retry delay."
+        default=defaults.HTTP_BACKOFF_S, ge=0, description="Seconds before the first retry."
     )
 
 
 class Config(_Model):
-    path: Path | None = Field(default=None, exclude=True)
-    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
-    brands: list[BrandConfig] = Field(min_length=1)
-    sources: list[SourceConfig] = Field(default_factory=list)
-    crawls: list[CrawlConfig] = Field(default_factory=list)
-    analysis: AnalysisConfig = Field(default_factory=AnalysisConfig)
-    alerts: AlertConfig = Field(default_factory=AlertConfig)
-    digest: DigestConfig = Field(default_factory=DigestConfig)
-    http: HttpConfig = Field(default_factory=HttpConfig)
+    path: Path | None = Field(
+        default=None, exclude=True, description="The file this config was read from."
+    )
+    database: DatabaseConfig = Field(
+        default_factory=DatabaseConfig, description="Where mentions, analyses and health live."
+    )
+    brands: list[BrandConfig] = Field(
+        min_length=1, description="One table per brand, at least one: yours and competitors."
+    )
+    sources: list[SourceConfig] = Field(
+        default_factory=list,
+        description="One table per source (listener). Keys every source has come first; "
+        "each type's own keys follow.",
+    )
+    crawls: list[CrawlConfig] = Field(
+        default_factory=list,
+        description="One table per Scrapy crawl of review sites, shops or articles.",
+    )
+    analysis: AnalysisConfig = Field(
+        default_factory=AnalysisConfig, description="Sentiment analysis of every mention."
+    )
+    alerts: AlertConfig = Field(
+        default_factory=AlertConfig, description="Which mentions raise an alert."
+    )
+    digest: DigestConfig = Field(
+        default_factory=DigestConfig,
+        description="The alert digest and the competitor summary: files and recipients.",
+    )
+    http: HttpConfig = Field(
+        default_factory=HttpConfig, description="How listeners make HTTP requests."
+    )
 
     @field_validator("brands")
     @classmethod
@@ -258,112 +321,13 @@ class Config(_Model):
         return result
 
 
-def resolve_config_path(path: Path | None) -> Path:
-    """``--config`` first, then ``$BRANDPULSE_CONFIG``, then ``./brandpulse.toml``."""
-    if path is not None:
-        return path
-    env = os.environ.get(CONFIG_ENV)
-    return Path(env) if env else DEFAULT_CONFIG_PATH
-
-
-def interpolate(value: Any, *, where: str, env: Mapping[str, str]) -> Any:
-    """Replace ``${VAR}`` / ``${VAR:-default}`` in every string of ``value`` (recursive)."""
-    if isinstance(value, str):
-
-        def replace(match: re.Match[str]) -> str:
-            var, default = match.group(1), match.group(2)
-            if var in env:
-                return env[var]
-            secret_file = env.get(f"{var}_FILE")
-            if secret_file:
-                try:
-                    return Path(secret_file).read_text(encoding="utf-8").strip()
-                except OSError as exc:
-                    raise ConfigError(
-                        f"{where}: cannot read {var}_FILE={secret_file}: {exc}"
-                    ) from exc
-            if default is not None:
-                return default
-            raise ConfigError(
-                f"{where}: environment variable {var} is not set "
-                f"(set it, set {var}_FILE to a secret file, or write ${{{var}:-default}})"
-            )
-
-        return _VAR.sub(replace, value)
-    if isinstance(value, list):
-        return [interpolate(v, where=f"{where}[{i}]", env=env) for i, v in enumerate(value)]
-    if isinstance(value, dict):
-        return {k: interpolate(v, where=f"{where}.{k}", env=env) for k, v in value.items()}
-    return value
-
-
-def _format_location(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
-    out = ""
-    node: Any = data
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-            if isinstance(node, list) and part < len(node):
-                node = node[part]
-                if isinstance(node, dict) and "name" in node:
-                    out += f" (name={node['name']!r})"
-            continue
-        out += f".{part}" if out else str(part)
-        node = node.get(part) if isinstance(node, dict) else None
-    return out or "(top level)"
-
-
-def _validation_message(
-    file: str, exc: ValidationError, data: Mapping[str, Any], *, prefix: str = ""
-) -> str:
-    lines = [f"{file}: invalid configuration:"]
-    for error in exc.errors():
-        loc = prefix + _format_location(tuple(error["loc"]), data)
-        detail = error["msg"]
-        if error["type"] == "extra_forbidden":
-            detail = "unknown key (check the spelling; see the configuration reference in README)"
-        elif "input" in error and error["type"] not in ("missing",):
-            detail += f" (got {error['input']!r})"
-        lines.append(f"  {loc}: {detail}")
-    return "\n".join(lines)
-
-
-def load_config(path: Path | None = None, *, env: Mapping[str, str] | None = None) -> Config:
-    """Read, interpolate and validate the config; apply BRANDPULSE_DATABASE_URL.
-
-    Raises:
-        ConfigError: with the file, the key and what was expected.
-    """
-    env = os.environ if env is None else env
-    file = resolve_config_path(path)
-    try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(
-            f"{file}: config file not found (pass --config FILE or set {CONFIG_ENV}; "
-            "examples/brandpulse.toml is a starting point)"
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
-    except OSError as exc:
-        raise ConfigError(f"{file}: cannot read: {exc}") from exc
-    data = interpolate(raw, where=str(file), env=env)
-    if env.get(DATABASE_URL_ENV):
-        data.setdefault("database", {})["url"] = env[DATABASE_URL_ENV]
-    try:
-        config = Config.model_validate({**data, "path": file})
-    except ValidationError as exc:
-        raise ConfigError(_validation_message(str(file), exc, data)) from None
-    for index, source in enumerate(config.sources):
-        where = f"sources[{index}] (name={source.name!r})"
-        try:
-            config.source_settings(source)
-        except KeyError as exc:
-            raise ConfigError(
-                f"{file}: invalid configuration:\n  {where}.type: {exc.args[0]}"
-            ) from None
-        except ValidationError as exc:
-            raise ConfigError(
-                _validation_message(str(file), exc, source.options(), prefix=f"{where}.")
-            ) from None
-    return config
+# Reading the file lives in its own module; these names stay importable from here.
+from brandpulse.config_load import (  # noqa: E402
+    interpolate as interpolate,
+)
+from brandpulse.config_load import (  # noqa: E402
+    load_config as load_config,
+)
+from brandpulse.config_load import (  # noqa: E402
+    resolve_config_path as resolve_config_path,
+)

@@ -64,9 +64,14 @@ ENV_HINT = "set REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET (a Reddit 'script' app
 class RedditSettings(ListenerSettings):
     """Config keys of a ``type = "reddit"`` source."""
 
-    client_id: str = Field(default="", description="Reddit app client id (${REDDIT_CLIENT_ID}).")
+    client_id: str = Field(
+        default="",
+        description="Reddit app client id; use ${REDDIT_CLIENT_ID}. Empty: the source is "
+        "reported disabled and the rest runs.",
+    )
     client_secret: SecretStr = Field(
-        default=SecretStr(""), description="Reddit app secret (${REDDIT_CLIENT_SECRET})."
+        default=SecretStr(""),
+        description="Reddit app secret; use ${REDDIT_CLIENT_SECRET}. Empty: disabled.",
     )
     user_agent: str = Field(
         default=DEFAULT_USER_AGENT,

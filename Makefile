@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEPS   := pyproject.toml
 
-.PHONY: demo test lint unit venv dev-venv bench train clean
+.PHONY: demo test lint unit venv dev-venv bench train docs clean
 
 ## venv: the runtime environment (.venv) with the brandpulse CLI
 venv: $(VENV)/.runtime-installed
@@ -41,6 +41,10 @@ bench: dev-venv
 	$(BIN)/python benchmarks/bench_sentiment.py
 	$(BIN)/python benchmarks/bench_topics_dedup.py
 	$(BIN)/python benchmarks/bench_targets.py
+
+## docs: regenerate the README's configuration reference from the settings models
+docs: venv
+	$(BIN)/brandpulse config reference --readme README.md
 
 ## train: retrain the default multilingual sentiment model from ../shared/data (~4 min)
 train: dev-venv

@@ -138,9 +138,10 @@ class Pipeline:
         }
         return self.repo.set_story_ids(stories)
 
-    def update_topics(self) -> dict[str, list[tuple[str, int]]]:
+    def update_topics(self, *, store: bool = True) -> dict[str, list[tuple[str, int]]]:
         """Cluster each brand's negative mentions of the report period into labelled
-        themes, store each mention's theme, and return ``brand → [(theme, count)]``."""
+        themes, store each mention's theme (unless ``store=False``, for a read-only
+        database), and return ``brand → [(theme, count)]``."""
         from sentiment.topics import cluster_topics
 
         period_start = self._now() - timedelta(days=self.config.digest.period_days)
@@ -163,7 +164,8 @@ class Pipeline:
             for topic in topics:
                 for index in topic.members:
                     assigned[negatives[index].id] = topic.label
-            self.repo.set_topics(assigned)
+            if store:
+                self.repo.set_topics(assigned)
             themes[brand.name] = [(t.label, len(t.members)) for t in topics]
         return themes
 

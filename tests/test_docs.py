@@ -1,58 +1,134 @@
-"""Documentation cannot fall behind: every config key, command and source type is in README."""
+"""Documentation cannot fall behind the code.
+
+The configuration reference in README is generated from the settings models
+(``brandpulse config reference``): it must equal the generated text, every key must have a
+description, every command (and sub-command) and every source type must be in README.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel
+import typer
+from pydantic import BaseModel, Field
+from typer.testing import CliRunner
 
+from brandpulse import config_reference as ref
 from brandpulse.cli import app
-from brandpulse.config import (
-    AlertConfig,
-    AnalysisConfig,
-    BrandConfig,
-    CrawlConfig,
-    DatabaseConfig,
-    DigestConfig,
-    HttpConfig,
-    SourceConfig,
-)
+from brandpulse.config import Config, SourceConfig
 from listeners import LISTENER_TYPES, listener_class
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-
-SECTIONS: list[tuple[str, type[BaseModel]]] = [
-    ("[database]", DatabaseConfig),
-    ("[[brands]]", BrandConfig),
-    ("[[sources]]", SourceConfig),
-    ("[[crawls]]", CrawlConfig),
-    ("[analysis]", AnalysisConfig),
-    ("[alerts]", AlertConfig),
-    ("[digest]", DigestConfig),
-    ("[http]", HttpConfig),
-]
+README_PATH = Path(__file__).resolve().parents[1] / "README.md"
+README = README_PATH.read_text(encoding="utf-8")
+runner = CliRunner()
 
 
-@pytest.mark.parametrize(("section", "model"), SECTIONS, ids=[s for s, _ in SECTIONS])
-def test_every_config_key_is_documented(section: str, model: type[BaseModel]) -> None:
-    assert f"### `{section}`" in README, f"README lacks a section for {section}"
-    part = README.split(f"### `{section}`", 1)[1].split("\n### ", 1)[0]
-    missing = [name for name in model.model_fields if f"| `{name}` |" not in part]
-    assert missing == [], f"undocumented keys in {section}: {missing}"
+def test_readme_configuration_reference_is_the_generated_one() -> None:
+    assert ref.START_MARKER in README and ref.END_MARKER in README
+    assert ref.marked_part(README) == ref.config_reference(), (
+        "README's configuration reference drifted from the settings models: run `make docs` "
+        "(brandpulse config reference --readme README.md)"
+    )
+
+
+def _settings_models() -> list[tuple[str, type[BaseModel]]]:
+    models: list[tuple[str, type[BaseModel]]] = []
+    for name, field in Config.model_fields.items():
+        found = ref._section_model(field.annotation)
+        if found is not None:
+            models.append((name, found[0]))
+    for kind in LISTENER_TYPES:
+        models.append((f"sources.{kind}", listener_class(kind).Settings))  # type: ignore[attr-defined]
+    return models
+
+
+@pytest.mark.parametrize(("where", "model"), _settings_models(), ids=lambda v: str(v))
+def test_every_key_has_a_description_and_a_row(where: str, model: type[BaseModel]) -> None:
+    undocumented = [n for n, f in model.model_fields.items() if not (f.description or "").strip()]
+    assert undocumented == [], f"{where}: keys without description: {undocumented}"
+    generated = ref.config_reference()
+    for name, field in model.model_fields.items():
+        if not field.exclude:
+            assert f"| `{name}` |" in generated, f"{where}.{name} missing from the reference"
+
+
+def test_every_section_and_source_type_is_in_the_reference() -> None:
+    generated = ref.config_reference()
+    for name in ("database", "analysis", "alerts", "digest", "http"):
+        assert f"### `[{name}]`" in generated
+    for name in ("brands", "sources", "crawls"):
+        assert f"### `[[{name}]]`" in generated
+    for kind in LISTENER_TYPES:
+        assert f'### `[[sources]] type = "{kind}"`' in generated
+    # Defaults come from the models: the crawl's page bound is the declared default.
+    assert "| `max_pages` | integer, ≥ 1 | `20` |" in generated
+    assert '| `backend` | `"auto"` \\| `"vader"`' in generated
+
+
+def test_a_field_without_description_is_refused() -> None:
+    class Bare(BaseModel):
+        documented: int = Field(default=1, description="Has one.")
+        bare: int = 2
+
+    with pytest.raises(ref.UndocumentedField, match=r"x\.bare \(Bare\) has no description"):
+        list(ref._table(Bare, where="x"))
 
 
 @pytest.mark.parametrize("kind", sorted(LISTENER_TYPES))
-def test_every_source_type_and_its_keys_are_documented(kind: str) -> None:
+def test_every_source_type_is_in_the_sources_table(kind: str) -> None:
     rows = [line for line in README.splitlines() if line.startswith(f"| `{kind}` |")]
     assert rows, f"source type {kind!r} missing from the README sources table"
-    settings = listener_class(kind).Settings  # type: ignore[attr-defined]
-    missing = [name for name in settings.model_fields if f"`{name}`" not in rows[0]]
-    assert missing == [], f"{kind}: undocumented keys {missing}"
+
+
+def _command_names(group: typer.Typer, prefix: str = "") -> list[str]:
+    names = [
+        prefix + (c.name or (c.callback.__name__ if c.callback else ""))
+        for c in group.registered_commands
+    ]
+    for sub in group.registered_groups:
+        assert sub.typer_instance is not None and sub.name
+        names += _command_names(sub.typer_instance, prefix=f"{prefix}{sub.name} ")
+    return names
 
 
 def test_every_command_is_documented() -> None:
-    names = [c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands]
-    assert names, "no commands registered"
+    names = _command_names(app)
+    assert "config reference" in names and "export" in names
     missing = [name for name in names if f"`brandpulse {name}" not in README]
     assert missing == [], f"commands missing from README: {missing}"
+
+
+def test_config_reference_command_prints_and_rewrites(tmp_path: Path) -> None:
+    printed = runner.invoke(app, ["config", "reference"])
+    assert printed.exit_code == 0, printed.output
+    assert printed.stdout == ref.config_reference()
+    # A README whose generated part is stale gets it replaced; the rest is kept.
+    readme = tmp_path / "README.md"
+    stale = README.replace("| `max_pages` | integer, ≥ 1 | `20` |", "| `max_pages` | old |")
+    assert stale != README
+    readme.write_text(stale, encoding="utf-8")
+    result = runner.invoke(app, ["config", "reference", "--readme", str(readme)])
+    assert result.exit_code == 0 and "updated" in result.stdout
+    assert readme.read_text(encoding="utf-8") == README
+    again = runner.invoke(app, ["config", "reference", "--readme", str(readme)])
+    assert again.exit_code == 0 and "already up to date" in again.stdout
+    # No markers: exit 2 and one line naming the file; the file is not touched.
+    plain = tmp_path / "plain.md"
+    plain.write_text("# no markers\n", encoding="utf-8")
+    bad = runner.invoke(app, ["config", "reference", "--readme", str(plain)])
+    assert bad.exit_code == 2 and f"error: {plain}" in bad.stderr
+    assert plain.read_text(encoding="utf-8") == "# no markers\n"
+
+
+def test_source_config_keys_come_before_each_types_own_keys() -> None:
+    generated = ref.config_reference()
+    common = generated.index("### `[[sources]]`")
+    assert all(
+        generated.index(f'### `[[sources]] type = "{kind}"`') > common for kind in LISTENER_TYPES
+    )
+    assert set(SourceConfig.model_fields) <= {
+        line.split("`")[1]
+        for line in generated[common:].split("### `[[sources]] type")[0].splitlines()
+        if line.startswith("| `")
+    }

@@ -34,7 +34,6 @@ def test_crawl_defaults_are_one_value_everywhere() -> None:
         == context.max_pages
         == defaults.CRAWL_MAX_PAGES
     )
-    assert context.batch_size == spiders.settings.BRANDPULSE_BATCH_SIZE == defaults.CRAWL_BATCH_SIZE
     assert (
         _default(CrawlConfig, "download_delay")
         == spiders.settings.DOWNLOAD_DELAY

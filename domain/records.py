@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from domain.errors import SourceError
+
 #: Longest text stored for one mention (characters); longer texts are cut and flagged
 #: ``extra["truncated"] = True``.
 MAX_TEXT_CHARS = 100_000
@@ -75,7 +77,7 @@ class SkipReason(StrEnum):
     DUPLICATE = "duplicate"  # already stored (same source and external id)
 
 
-class InvalidRecord(ValueError):
+class InvalidRecord(SourceError):
     """A record that cannot be stored; ``reason`` says which :class:`SkipReason`."""
 
     def __init__(self, reason: SkipReason, message: str) -> None:

@@ -35,11 +35,11 @@ Typical use::
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from domain.terms import BrandTerms, term_spans
 from sentiment.clauses import Span, split_clauses, split_sentences
 from sentiment.cues import SLOT, Comparison, Role, detokenize, find_comparison, tokenize
 
@@ -75,27 +75,14 @@ def find_spans(
     the brands named in ``case_sensitive``, as in the brand's matching rules).
 
     Overlaps are resolved longest match first, so "Sony Ericsson" is not also "Sony".
-    Brands with no occurrence map to an empty list.
+    Brands with no occurrence map to an empty list. The rule is
+    :func:`domain.terms.term_spans`, the one every layer uses.
     """
-    found: list[tuple[int, int, str]] = []
-    for brand, phrases in terms.items():
-        flags = 0 if brand in case_sensitive else re.IGNORECASE
-        for phrase in phrases:
-            words = phrase.split()
-            if not words:
-                continue
-            body = r"\s+".join(re.escape(w) for w in words)
-            for match in re.finditer(rf"(?<!\w){body}(?!\w)", text, flags):
-                found.append((match.start(), match.end(), brand))
-    found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
-    taken: list[tuple[int, int, str]] = []
-    for start, end, brand in found:
-        if all(end <= s or start >= e for s, e, _ in taken):
-            taken.append((start, end, brand))
-    out: dict[str, list[Span]] = {brand: [] for brand in terms}
-    for start, end, brand in sorted(taken):
-        out[brand].append((start, end))
-    return out
+    brands = [
+        BrandTerms(brand, tuple(phrases), case_sensitive=brand in case_sensitive)
+        for brand, phrases in terms.items()
+    ]
+    return term_spans(text, brands)
 
 
 # -- plans ---------------------------------------------------------------------------------------

@@ -9,6 +9,10 @@ DEPS   := pyproject.toml
 ## venv: the runtime environment (.venv) with the brandpulse CLI
 venv: $(VENV)/.runtime-installed
 $(VENV)/.runtime-installed: $(DEPS)
+	@# WeasyPrint (the competitor report's PDF) needs the system Pango library.
+	@dpkg -s libpango-1.0-0 libpangoft2-1.0-0 >/dev/null 2>&1 || \
+		(apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0) || \
+		echo "warning: install Pango (libpango-1.0-0, libpangoft2-1.0-0) for PDF reports"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .

@@ -1,7 +1,8 @@
 """The ``brandpulse`` command line. Exit codes: 0 done, 1 failed, 2 bad usage or config.
 
 This module holds the app and the cycle commands (run, demo); the other commands live in
-``cli_data`` (export, sources, report, label, training-data), ``cli_sentiment`` (classify,
+``cli_data`` (export, sources, label, training-data), ``cli_report`` (report),
+``cli_sentiment`` (classify,
 evaluate), ``cli_crawl`` (crawl) and ``cli_config`` (the ``config`` sub-commands), and are
 registered below in the order ``--help`` lists them. Expected failures are mapped to exit
 codes and one-line messages once, in :class:`brandpulse.cli_common.BrandPulseGroup`.
@@ -15,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from brandpulse import cli_crawl, cli_data, cli_sentiment
+from brandpulse import cli_crawl, cli_data, cli_report, cli_sentiment
 from brandpulse.cli_common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -101,7 +102,7 @@ def demo(
 app.command()(cli_data.export)
 app.command()(cli_sentiment.classify)
 app.command()(cli_data.sources)
-app.command()(cli_data.report)
+app.add_typer(cli_report.report_app, name="report")
 app.command()(cli_data.label)
 app.command()(cli_sentiment.evaluate)
 app.command("training-data")(cli_data.training_data)

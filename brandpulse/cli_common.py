@@ -87,6 +87,7 @@ def load(config_path: Path | None) -> Config:
 def remember_secrets(config: Config) -> None:
     """Note the config's secret values (recipient URLs, keys named like secrets)."""
     _known_secrets.update(config.digest.recipients)
+    _known_secrets.update(config.report.recipients)
     for source in config.sources:
         for key, value in source.options().items():
             if _SECRET_NAME.search(key.upper()) or key.upper().endswith("_KEY"):

@@ -1,6 +1,7 @@
-"""``brandpulse`` commands on stored data: export, sources, report, label, training-data.
+"""``brandpulse`` commands on stored data: export, sources, label, training-data (``report``
+is :mod:`brandpulse.cli_report`).
 
-export, sources, report and training-data only read: they open the database read-only
+export, sources and training-data only read: they open the database read-only
 and never create it (a mistyped path is one line and exit code 1). label writes a
 correction into an existing database. Registered on the app by :mod:`brandpulse.cli`.
 """
@@ -21,10 +22,8 @@ from brandpulse.cli_common import (
     EXIT_FAILED,
     EXIT_USAGE,
     ConfigOption,
-    VerboseOption,
     echo_err,
     load,
-    setup_logging,
 )
 from domain.text import model_text
 
@@ -146,30 +145,6 @@ def sources(config: ConfigOption = None) -> None:
     typer.echo(health_table(rows))
     if never_ran:
         typer.echo(f"not run yet (no health stored): {', '.join(never_ran)}")
-
-
-def report(
-    config: ConfigOption = None,
-    days: Annotated[
-        int | None,
-        typer.Option("--days", min=1, help="Period in days (default: digest.period_days)."),
-    ] = None,
-    verbose: VerboseOption = False,
-) -> None:
-    """Write the competitor summary now from stored mentions (no collection), print it."""
-    setup_logging(verbose)
-    cfg = load(config)
-    if days is not None:
-        cfg = cfg.model_copy(update={"digest": cfg.digest.model_copy(update={"period_days": days})})
-    from brandpulse.pipeline import Pipeline
-    from brandpulse.readonly import open_read_only_repository
-
-    pipeline = Pipeline(cfg, repo=open_read_only_repository(cfg))
-    paths = pipeline.write_competitor_report(pipeline.update_topics(store=False))
-    text = next((p for p in paths if p.suffix == ".txt"), None)
-    if text is not None:
-        typer.echo(text.read_text(encoding="utf-8"))
-    typer.echo("Written:\n" + "\n".join(f"  {p}" for p in paths))
 
 
 def label(

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from brandpulse.config_report import ReportConfig
 from brandpulse.settings import DEFAULT_DATABASE_URL, DEFAULT_OUTPUT_DIR
 from domain import defaults
 from domain.errors import ConfigError as ConfigError  # re-exported: brandpulse.config.ConfigError
@@ -275,6 +276,10 @@ class Config(_Model):
     digest: DigestConfig = Field(
         default_factory=DigestConfig,
         description="The alert digest and the competitor summary: files and recipients.",
+    )
+    report: ReportConfig = Field(
+        default_factory=ReportConfig,
+        description="The weekly competitor report: schedule, time zone, files and recipients.",
     )
     http: HttpConfig = Field(
         default_factory=HttpConfig, description="How listeners make HTTP requests."

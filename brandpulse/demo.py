@@ -70,4 +70,20 @@ def run_demo(output: Path) -> tuple[CycleReport, Repository, Config]:
         config = load_config(DEMO_CONFIG, env=env)
         pipeline = Pipeline(config)
         report = pipeline.run_once()
+    report.files = list(dict.fromkeys([*report.files, *write_demo_report(config, pipeline.repo)]))
     return report, pipeline.repo, config
+
+
+def write_demo_report(config: Config, repo: Repository) -> list[Path]:
+    """The competitor report (HTML, PDF, text, JSON) over the period that covers the
+    demo's recordings (they are years old: the last 7 days would be empty)."""
+    from brandpulse.report import period_covering, produce_report
+
+    period = period_covering(repo)
+    if period is None:
+        return []
+    since, until = period
+    run = produce_report(
+        config, repo, since=since, until=until, formats=("html", "pdf", "txt", "json")
+    )
+    return list(run.files)

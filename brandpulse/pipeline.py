@@ -17,9 +17,9 @@ from brandpulse.config import Config
 from brandpulse.crawls import register_crawls, run_configured_crawl
 from brandpulse.intake import Intake
 from brandpulse.sources import SourceRun, make_http, register_sources, run_source
-from digest.build import build_alert_digest, build_competitor_report
+from digest.build import build_alert_digest
 from digest.deliver import DeliveryOutcome, send_apprise, target_key, write_files
-from digest.render import Rendered, render_alert_digest, render_competitor_report
+from digest.render import Rendered, render_alert_digest
 from digest.urgency import urgency
 from domain.terms import blank_spans
 from domain.text import model_text
@@ -258,26 +258,12 @@ class Pipeline:
     def write_competitor_report(
         self, themes: dict[str, list[tuple[str, int]]] | None = None
     ) -> list[Path]:
-        now = self._now()
-        period = timedelta(days=self.config.digest.period_days)
-        period_start = now - period
-        health, silent = self.health_and_silent()
-        report = build_competitor_report(
-            title=f"{self.config.digest.title}: competitor summary",
-            counts=self.repo.brand_counts(since=period_start),
-            previous=self.repo.brand_counts(since=period_start - period, until=period_start),
-            period_start=period_start,
-            now=now,
-            themes=themes,
-            health=health,
-            silent=silent,
-        )
-        return write_files(
-            render_competitor_report(report),
-            output_dir=self.config.digest.output_dir,
-            stem="competitors",
-            now=now,
-        )
+        """Write the competitor report (HTML, text, JSON) of the last
+        ``digest.period_days``; ``themes`` is ignored (the report clusters its own
+        negative and praised themes, see :mod:`brandpulse.report`)."""
+        from brandpulse.report import write_cycle_report
+
+        return write_cycle_report(self.config, self.repo, now=self._now())
 
     # -- the whole cycle ----------------------------------------------------------------------
     def run_once(self) -> CycleReport:

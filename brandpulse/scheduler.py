@@ -109,6 +109,9 @@ def build_scheduler(config: Config, pipeline: Pipeline) -> Any:
         misfire_grace_time=MISFIRE_GRACE_S,
         coalesce=True,
     )
+    from brandpulse.report import add_report_job, run_scheduled_report
+
+    add_report_job(scheduler, config, lambda: run_scheduled_report(config, pipeline.repo))
     return scheduler
 
 

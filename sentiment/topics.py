@@ -197,23 +197,45 @@ def _silhouette(gram: np.ndarray, assign: np.ndarray) -> float:
 
 
 def _label(
-    cluster_terms: list[Counter[str]], stop: frozenset[str]
+    cluster_terms: list[Counter[str]],
+    stop: frozenset[str],
+    central_terms: Sequence[set[str]] | None = None,
 ) -> list[tuple[str, tuple[str, ...]]]:
-    """c-TF-IDF labels and keywords for each cluster's document-frequency counter."""
+    """c-TF-IDF labels and keywords for each cluster's document-frequency counter.
+
+    A cluster with no term shared by two of its texts (small clusters of differently worded
+    posts) is named by its terms found once instead, most distinctive first; among equals,
+    terms of its most central text (``central_terms``), phrases, then longer words. Only a
+    cluster without any content word at all is labelled "misc".
+    """
     total: Counter[str] = Counter()
     for counts in cluster_terms:
         total.update(counts)
     sizes = [sum(c.values()) for c in cluster_terms]
     avg = sum(sizes) / max(len(sizes), 1)
     out: list[tuple[str, tuple[str, ...]]] = []
-    for counts, size in zip(cluster_terms, sizes, strict=True):
+    for position, (counts, size) in enumerate(zip(cluster_terms, sizes, strict=True)):
+        central = central_terms[position] if central_terms else set()
+        min_count = 2 if any(cnt >= 2 for cnt in counts.values()) else 1
         scored = sorted(
             (
                 (cnt / max(size, 1) * math.log(1.0 + avg / total[term]), term)
                 for term, cnt in counts.items()
-                if cnt >= 2
+                if cnt >= min_count
             ),
-            key=lambda st: (-st[0], st[1]),
+            key=(
+                (lambda st: (-st[0], st[1]))
+                if min_count == 2
+                else (
+                    lambda st, central=central: (
+                        -round(st[0], 9),
+                        st[1] not in central,
+                        " " not in st[1],
+                        -len(st[1]),
+                        st[1],
+                    )
+                )
+            ),
         )
         keywords: list[str] = []
         for _score, term in scored:
@@ -322,7 +344,7 @@ def cluster_topics(
         for p in members:
             counts.update(term_sets[p])
         counters.append(counts)
-    labels = _label(counters, stop)
+    labels = _label(counters, stop, [term_sets[members[0]] for members in clusters])
 
     topics: list[Topic] = []
     for members, (label, keywords) in zip(clusters, labels, strict=True):

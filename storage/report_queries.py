@@ -1,0 +1,298 @@
+"""Aggregates for the competitor benchmark, computed in SQL (counts by brand, label, day;
+star ratings by brand and source). Read-only; works on SQLite and PostgreSQL.
+
+Every figure counts a mention once per brand it is linked to, over the mentions published
+(else collected) at or after ``since`` and before ``until`` (timezone-aware UTC). The
+effective label of a mention for a brand is the human correction, else the brand's own
+label (multi-brand mentions), else the mention's label (``storage.labels``, the rule
+``Repository.brand_counts`` uses too).
+
+Two tables other features add are used when present and reported as missing otherwise:
+``aggregate_ratings`` (a page's schema.org AggregateRating) and ``alerts.handled_at`` (the
+alert workflow). Nothing here creates or migrates a table.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, Table, func, inspect, select
+from sqlalchemy.orm import Session
+
+from storage import models as m
+from storage.labels import effective_label_sql
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "AggregateRatingRow",
+    "DailyLabelCount",
+    "DailyRating",
+    "RatingBucket",
+    "ReportQueries",
+    "SourceCount",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DailyLabelCount:
+    """Mentions of one brand on one UTC day with one effective label (None: not analyzed)."""
+
+    brand: str
+    day: date
+    label: str | None
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class RatingBucket:
+    """Reviews of one brand on one source with one star value (rounded to whole stars)."""
+
+    brand: str
+    source: str
+    stars: int
+    count: int
+    rating_sum: float
+
+
+@dataclass(frozen=True, slots=True)
+class DailyRating:
+    """Sum and count of the star ratings of one brand's reviews on one UTC day."""
+
+    brand: str
+    day: date
+    rating_sum: float
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SourceCount:
+    """How many of a brand's mentions in the period came from one source."""
+
+    brand: str
+    source: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateRatingRow:
+    """The newest stored AggregateRating of one source (a shop or review page's own
+    average over all its reviews, not only the ones BrandPulse stored)."""
+
+    brand: str | None
+    source: str
+    rating: float
+    count: int | None
+    observed_at: datetime | None
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+class ReportQueries:
+    """The report's read queries over one database engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- helpers ------------------------------------------------------------------------
+    @staticmethod
+    def _when() -> Any:
+        return func.coalesce(m.Mention.published_at, m.Mention.collected_at)
+
+    def _window(self, stmt: Any, since: datetime | None, until: datetime | None) -> Any:
+        when = self._when()
+        if since is not None:
+            stmt = stmt.where(when >= since)
+        if until is not None:
+            stmt = stmt.where(when < until)
+        return stmt
+
+    @staticmethod
+    def _linked() -> Any:
+        """Brand ⋈ mention_brands ⋈ mentions, with analysis and correction outer-joined."""
+        return (
+            select()
+            .select_from(m.Brand)
+            .join(m.MentionBrand, m.MentionBrand.brand_id == m.Brand.id)
+            .join(m.Mention, m.Mention.id == m.MentionBrand.mention_id)
+            .outerjoin(m.Analysis, m.Analysis.mention_id == m.Mention.id)
+            .outerjoin(m.LabelOverride, m.LabelOverride.mention_id == m.Mention.id)
+        )
+
+    @staticmethod
+    def _effective() -> Any:
+        return effective_label_sql(
+            correction=m.LabelOverride.label,
+            brand_label=m.MentionBrand.label,
+            model_label=m.Analysis.label,
+        )
+
+    # -- queries ------------------------------------------------------------------------
+    def daily_label_counts(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[DailyLabelCount]:
+        """Mentions per brand, UTC day and effective label, oldest day first."""
+        day = func.date(self._when())
+        effective = self._effective()
+        stmt = self._linked().add_columns(m.Brand.name, day, effective, func.count())
+        stmt = self._window(stmt, since, until).group_by(m.Brand.name, day, effective)
+        with Session(self.engine) as session:
+            rows = session.execute(stmt).all()
+        out = [DailyLabelCount(name, _as_date(d), label, int(n)) for name, d, label, n in rows]
+        return sorted(out, key=lambda r: (r.day, r.brand, r.label or ""))
+
+    def rating_buckets(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[RatingBucket]:
+        """Star-rated mentions per brand, source and whole star (1-5), with the sum of the
+        exact ratings so averages keep half stars."""
+        stars = func.round(m.Mention.rating)
+        stmt = self._linked().add_columns(
+            m.Brand.name, m.Mention.source, stars, func.count(), func.sum(m.Mention.rating)
+        )
+        stmt = self._window(stmt.where(m.Mention.rating.is_not(None)), since, until)
+        stmt = stmt.group_by(m.Brand.name, m.Mention.source, stars)
+        with Session(self.engine) as session:
+            rows = session.execute(stmt).all()
+        out = [
+            RatingBucket(name, source, round(float(s)), int(n), float(total))
+            for name, source, s, n, total in rows
+        ]
+        return sorted(out, key=lambda r: (r.brand, r.source, r.stars))
+
+    def daily_ratings(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[DailyRating]:
+        """Sum and count of star ratings per brand and UTC day, oldest first."""
+        day = func.date(self._when())
+        stmt = self._linked().add_columns(
+            m.Brand.name, day, func.sum(m.Mention.rating), func.count()
+        )
+        stmt = self._window(stmt.where(m.Mention.rating.is_not(None)), since, until)
+        stmt = stmt.group_by(m.Brand.name, day)
+        with Session(self.engine) as session:
+            rows = session.execute(stmt).all()
+        out = [DailyRating(name, _as_date(d), float(s), int(n)) for name, d, s, n in rows]
+        return sorted(out, key=lambda r: (r.day, r.brand))
+
+    def source_counts(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[SourceCount]:
+        """Mentions per brand and source in the period, by brand then most first."""
+        stmt = self._linked().add_columns(m.Brand.name, m.Mention.source, func.count())
+        stmt = self._window(stmt, since, until).group_by(m.Brand.name, m.Mention.source)
+        with Session(self.engine) as session:
+            rows = session.execute(stmt).all()
+        out = [SourceCount(name, source, int(n)) for name, source, n in rows]
+        return sorted(out, key=lambda r: (r.brand, -r.count, r.source))
+
+    def data_range(self) -> tuple[datetime, datetime] | None:
+        """The earliest and latest publication (else collection) time of any brand's
+        mention, or None when nothing is stored."""
+        when = self._when()
+        stmt = self._linked().add_columns(func.min(when), func.max(when))
+        with Session(self.engine) as session:
+            first, last = session.execute(stmt).one()
+        if first is None or last is None:
+            return None
+        return _aware(first), _aware(last)
+
+    # -- tables other features add --------------------------------------------------------
+    def has_column(self, table: str, column: str) -> bool:
+        """Whether ``table`` exists and has ``column`` (checked live, never cached)."""
+        insp = inspect(self.engine)
+        if not insp.has_table(table):
+            return False
+        return any(c["name"] == column for c in insp.get_columns(table))
+
+    def aggregate_ratings(self) -> list[AggregateRatingRow] | None:
+        """The newest AggregateRating per source from ``aggregate_ratings``; None when the
+        table does not exist (or has no recognisable rating column)."""
+        insp = inspect(self.engine)
+        if not insp.has_table("aggregate_ratings"):
+            return None
+        table = Table("aggregate_ratings", MetaData(), autoload_with=self.engine)
+        cols = table.c
+
+        def pick(*names: str) -> Any:
+            return next((cols[n] for n in names if n in cols), None)
+
+        value = pick("rating_value", "rating", "average", "value", "avg_rating")
+        source = pick("source", "source_name")
+        if value is None or source is None:
+            logger.warning("aggregate_ratings has no rating or source column: ignored")
+            return None
+        count = pick("review_count", "rating_count", "count", "reviews")
+        brand = pick("brand", "brand_name")
+        when = pick("observed_at", "collected_at", "updated_at", "created_at")
+        brand_id = pick("brand_id") if brand is None else None
+        columns = [source, value]
+        columns += [c for c in (count, brand, brand_id, when) if c is not None]
+        stmt = select(*columns)
+        if when is not None:
+            stmt = stmt.order_by(when.desc())
+        latest: dict[str, AggregateRatingRow] = {}
+        with Session(self.engine) as session:
+            brand_names: dict[int, str] = (
+                dict(session.execute(select(m.Brand.id, m.Brand.name)).all())
+                if brand_id is not None
+                else {}
+            )
+            for row in session.execute(stmt).mappings():
+                name = str(row[source.name])
+                if name in latest or row[value.name] is None:
+                    continue
+                owner = row[brand.name] if brand is not None else None
+                if brand_id is not None and row[brand_id.name] is not None:
+                    owner = brand_names.get(int(row[brand_id.name]))
+                latest[name] = AggregateRatingRow(
+                    brand=owner,
+                    source=name,
+                    rating=float(row[value.name]),
+                    count=int(row[count.name]) if count is not None and row[count.name] else None,
+                    observed_at=_aware(row[when.name]) if when is not None else None,
+                )
+        return sorted(latest.values(), key=lambda r: (r.brand or "", r.source))
+
+    def alert_handle_times(
+        self, brands: Sequence[str], *, since: datetime | None, until: datetime | None
+    ) -> list[float] | None:
+        """Seconds from alert to handled for the alerts of ``brands`` created in the period
+        and handled; None when the database has no ``alerts.handled_at`` column."""
+        if not self.has_column("alerts", "handled_at"):
+            return None
+        alerts = Table("alerts", MetaData(), autoload_with=self.engine)
+        stmt = select(alerts.c.created_at, alerts.c.handled_at).where(
+            alerts.c.handled_at.is_not(None), alerts.c.brand.in_(list(brands))
+        )
+        if since is not None:
+            stmt = stmt.where(alerts.c.created_at >= since.replace(tzinfo=None))
+        if until is not None:
+            stmt = stmt.where(alerts.c.created_at < until.replace(tzinfo=None))
+        with Session(self.engine) as session:
+            rows = session.execute(stmt).all()
+        out = []
+        for created, handled in rows:
+            seconds = (_aware(handled) - _aware(created)).total_seconds()
+            if seconds >= 0:
+                out.append(seconds)
+        return out
+
+
+def _aware(value: Any) -> datetime:
+    """Stored naive UTC (or an ISO string from a reflected SQLite column) → aware UTC."""
+    from datetime import UTC
+
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(str(value))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -279,7 +279,9 @@ class Config(_Model):
     )
     report: ReportConfig = Field(
         default_factory=ReportConfig,
-        description="The weekly competitor report: schedule, time zone, files and recipients.",
+        description="The weekly competitor report that the daemon (`brandpulse run`) writes "
+        "into `digest.output_dir` and sends; from cron, run `brandpulse report competitors "
+        "--since 7d --send` instead.",
     )
     http: HttpConfig = Field(
         default_factory=HttpConfig, description="How listeners make HTTP requests."

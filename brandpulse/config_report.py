@@ -32,7 +32,7 @@ class ReportConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = Field(
-        default=True, description="The daemon writes and sends the report on its schedule."
+        default=True, description="The daemon writes and sends the report on `schedule`."
     )
     schedule: str = Field(
         default="mon 08:00",
@@ -46,12 +46,16 @@ class ReportConfig(BaseModel):
     period_days: int = Field(
         default=7,
         ge=1,
-        description="Days covered: the whole days (in `timezone`) before the day it runs.",
+        description="Days covered: the whole days (in `timezone`) before the day it runs, "
+        "so a Monday report covers Monday to Sunday.",
     )
     recipients: list[str] = Field(
         default_factory=list,
-        description="apprise URLs (mailto:// gets the HTML with inline charts and the PDF "
-        "attached); secrets via ${ENV}. Separate from `digest.recipients`.",
+        description="apprise URLs. E-mail (mailto://, mailtos://) gets the HTML report with "
+        "the charts as inline images (CID attachments: mail clients block data: images) and "
+        "the PDF attached; other channels get the text report, with the PDF and charts "
+        "attached where the channel takes attachments. Separate from `digest.recipients`; "
+        "secrets via ${ENV}; `digest.dry_run` holds these back too.",
     )
     formats: list[ReportFormat] = Field(
         default_factory=_default_report_formats,

@@ -258,12 +258,12 @@ class Pipeline:
     def write_competitor_report(
         self, themes: dict[str, list[tuple[str, int]]] | None = None
     ) -> list[Path]:
-        """Write the competitor report (HTML, text, JSON) of the last
-        ``digest.period_days``; ``themes`` is ignored (the report clusters its own
-        negative and praised themes, see :mod:`brandpulse.report`)."""
+        """Write the competitor figures (text, JSON) of the last ``digest.period_days``
+        with the negative ``themes`` of :meth:`update_topics`; the full report (charts,
+        HTML, PDF, praised themes) is ``brandpulse report`` (see :mod:`brandpulse.report`)."""
         from brandpulse.report import write_cycle_report
 
-        return write_cycle_report(self.config, self.repo, now=self._now())
+        return write_cycle_report(self.config, self.repo, now=self._now(), themes=themes)
 
     # -- the whole cycle ----------------------------------------------------------------------
     def run_once(self) -> CycleReport:

@@ -8,7 +8,7 @@ Used by ``brandpulse report``, by every cycle (HTML, text and JSON of
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -35,7 +35,7 @@ THEME_SAMPLE_MAX = 300
 THEMES_SHOWN = 4
 #: Fewer mentions than this give no theme.
 THEME_MIN_TEXTS = 4
-CYCLE_FORMATS = ("html", "txt", "json")
+CYCLE_FORMATS = ("txt", "json")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,15 +77,22 @@ def _themes(
     terms = brand.terms_record()
     texts = [blank_spans(model_text(m.title, m.text), terms) for m in mentions]
     topics = cluster_topics(texts, embed=embed) if embed else cluster_topics(texts)
-    return [
-        ThemeInput(
-            label=t.label,
-            keywords=t.keywords,
-            count=len(t.members),
-            examples=tuple(mentions[i] for i in t.representatives),
-        )
-        for t in topics[:THEMES_SHOWN]
-    ]
+    # Two clusters may get the same name: one theme, counts added, examples of both.
+    merged: dict[str, ThemeInput] = {}
+    for t in topics:
+        examples = tuple(mentions[i] for i in t.representatives)
+        if t.label in merged:
+            old = merged[t.label]
+            merged[t.label] = ThemeInput(
+                old.label,
+                tuple(dict.fromkeys((*old.keywords, *t.keywords)))[:6],
+                old.count + len(t.members),
+                (*old.examples, *examples)[:3],
+            )
+        else:
+            merged[t.label] = ThemeInput(t.label, t.keywords, len(t.members), examples)
+    ranked = sorted(merged.values(), key=lambda th: (-th.count, th.label))
+    return ranked[:THEMES_SHOWN]
 
 
 def build_report(
@@ -98,10 +105,14 @@ def build_report(
     now: datetime | None = None,
     title: str | None = None,
     embed: Callable[[Sequence[str]], Any] | None = None,
+    known_themes: Mapping[str, Sequence[tuple[str, int]]] | None = None,
 ) -> CompetitorBenchmark:
     """The benchmark of ``[since, until)`` from stored mentions (nothing is collected).
 
     ``embed`` replaces the multilingual sentence encoder for theme clustering (tests).
+    ``known_themes`` (brand → [(negative theme, count)], as the cycle's
+    ``Pipeline.update_topics`` returns) skips clustering: negative themes without
+    examples, no praised themes (the cheap per-cycle report).
     """
     now = now or utcnow()
     queries = ReportQueries(repo.engine)
@@ -109,14 +120,21 @@ def build_report(
     health = repo.source_health()
     silent = [h.name for h in health if is_silent(h, now)]
     wanted = [b for b in config.brands if not brands or b.name in brands]
-    negative = {
-        b.name: _themes(repo, b, label="negative", since=since, until=until, embed=embed)
-        for b in wanted
-    }
-    praised = {
-        b.name: _themes(repo, b, label="positive", since=since, until=until, embed=embed)
-        for b in wanted
-    }
+    if known_themes is not None:
+        negative = {
+            name: [ThemeInput(label, (label,), count, ()) for label, count in themes]
+            for name, themes in known_themes.items()
+        }
+        praised: dict[str, list[ThemeInput]] = {}
+    else:
+        negative = {
+            b.name: _themes(repo, b, label="negative", since=since, until=until, embed=embed)
+            for b in wanted
+        }
+        praised = {
+            b.name: _themes(repo, b, label="positive", since=since, until=until, embed=embed)
+            for b in wanted
+        }
     return build_benchmark(
         title=title or config.report.title,
         since=since,
@@ -153,14 +171,24 @@ def produce_report(
     dpi: int = DEFAULT_DPI,
     recipients: Sequence[str] = (),
     embed: Callable[[Sequence[str]], Any] | None = None,
+    known_themes: Mapping[str, Sequence[tuple[str, int]]] | None = None,
 ) -> ReportRun:
     """Build, render, write (``formats`` into ``output_dir``, default the digest folder)
     and send to ``recipients`` (apprise URLs; the PDF attached when ``attach_pdf``)."""
     now = now or utcnow()
     report = build_report(
-        config, repo, since=since, until=until, brands=brands, now=now, embed=embed
+        config,
+        repo,
+        since=since,
+        until=until,
+        brands=brands,
+        now=now,
+        embed=embed,
+        known_themes=known_themes,
     )
-    charts = render_charts(report, dpi=dpi)
+    # Charts are the slow part (about 0.5 s each): only for documents that show them.
+    needs_charts = bool({"html", "pdf", "png"} & set(formats)) or bool(recipients)
+    charts = render_charts(report, dpi=dpi) if needs_charts else []
     want_pdf = "pdf" in formats or bool(recipients and config.report.attach_pdf)
     docs = render_report(report, charts, pdf=want_pdf)
     files = write_report_files(
@@ -181,9 +209,17 @@ def produce_report(
     return ReportRun(docs, tuple(files), tuple(outcomes))
 
 
-def write_cycle_report(config: Config, repo: Repository, *, now: datetime) -> list[Path]:
-    """The report every cycle writes: HTML, text and JSON of the last
-    ``digest.period_days`` into the digest folder (no PDF, nothing sent)."""
+def write_cycle_report(
+    config: Config,
+    repo: Repository,
+    *,
+    now: datetime,
+    themes: Mapping[str, Sequence[tuple[str, int]]] | None = None,
+) -> list[Path]:
+    """The figures every cycle writes: ``competitors.txt`` and ``competitors.json`` of the
+    last ``digest.period_days`` (with the cycle's negative ``themes`` when given). No
+    charts, HTML or PDF (about 3 s more per cycle): those come from ``brandpulse report``,
+    the weekly schedule and the demo."""
     run = produce_report(
         config,
         repo,
@@ -191,6 +227,7 @@ def write_cycle_report(config: Config, repo: Repository, *, now: datetime) -> li
         until=now,
         formats=CYCLE_FORMATS,
         now=now,
+        known_themes=themes if themes is not None else {},
     )
     return list(run.files)
 
@@ -211,6 +248,7 @@ def run_scheduled_report(
     now: datetime | None = None,
     dpi: int = DEFAULT_DPI,
     embed: Callable[[Sequence[str]], Any] | None = None,
+    known_themes: Mapping[str, Sequence[tuple[str, int]]] | None = None,
 ) -> ReportRun:
     """The weekly report: write it (``report.formats``) and send it to
     ``report.recipients``."""

@@ -29,7 +29,8 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)))
 HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo")
 LABEL_HATCH = {"positive": "", "neutral": "..", "negative": "//"}
-LABEL_COLOUR = {"positive": "#009E73", "neutral": "#BBBBBB", "negative": "#D55E00"}
+# Light, lighter, dark: the three labels stay apart in greyscale too (and by hatch).
+LABEL_COLOUR = {"positive": "#66C2A5", "neutral": "#DDDDDD", "negative": "#A63603"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +143,7 @@ def _sentiment_chart(plt: Any, report: CompetitorBenchmark, dpi: int) -> Chart:
         text = f"net {b.net_sentiment:+.2f}" if b.analyzed else "no analyzed mentions"
         ax.text(101, y, text, va="center", fontsize=9)
     ax.set_xlim(0, 122)
+    ax.set_xticks([0, 20, 40, 60, 80, 100])
     ax.set_xlabel("% of analyzed mentions")
     title = "Sentiment split and net sentiment"
     ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
@@ -187,6 +189,11 @@ def _trend_chart(
         plotted += 1
     if ylim:
         ax.set_ylim(*ylim)
+    elif plotted:
+        ax.set_ylim(bottom=0)
+    if 0 < len(buckets) <= 16:
+        fmt = {"year": "%Y", "month": "%Y-%m"}.get(report.trend.granularity, "%Y-%m-%d")
+        ax.set_xticks(buckets, [d.strftime(fmt) for d in buckets])
     if not plotted:
         ax.text(
             0.5,
@@ -227,8 +234,15 @@ def _stars_chart(plt: Any, report: CompetitorBenchmark, dpi: int) -> Chart:
     ax.set_xticks([1, 2, 3, 4, 5], ["1 ★", "2 ★", "3 ★", "4 ★", "5 ★"])
     ax.set_ylabel("% of the brand's reviews")
     title = "Distribution of star ratings"
-    ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
-    ax.legend(loc="upper left", frameon=False, fontsize=9)
+    ax.set_ylim(0, 100)
+    ax.legend(
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncols=min(len(rated), 3),
+        frameon=False,
+        fontsize=8,
+    )
+    ax.set_title(title, loc="left", fontsize=11, fontweight="bold", pad=24)
     return _save(fig, plt, "stars", title, dpi)
 
 

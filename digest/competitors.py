@@ -13,7 +13,9 @@ Definitions (also in README):
   per review source and over all of them;
 * **trend buckets**: UTC days for periods up to 62 days, ISO weeks (starting Monday) up to
   a year, calendar months up to 4 years, calendar years beyond; the first bucket is the
-  later of the period start and the first stored mention.
+  later of the period start and the first stored mention. Sparse data gets the next
+  coarser bucket while brands average fewer than 3 mentions per bucket and at least 4
+  buckets remain.
 """
 
 from __future__ import annotations
@@ -316,6 +318,11 @@ def _parse_time(value: str, option: str) -> datetime:
 
 
 # -- trend buckets ------------------------------------------------------------------------
+MIN_PER_BUCKET = 3
+MIN_BUCKETS = 4
+_COARSER = {"day": "week", "week": "month", "month": "year"}
+
+
 def _granularity(days: float) -> str:
     if days <= 62:
         return "day"
@@ -369,6 +376,16 @@ def _trend(
         last_day = min(last_day, max(days_with_data))
     granularity = _granularity((last_day - first_day).days + 1)
     buckets = _buckets(first_day, last_day, granularity)
+    # Sparse data: coarser buckets (days → weeks → months → years) while each brand has
+    # fewer than MIN_PER_BUCKET mentions per bucket on average and at least MIN_BUCKETS
+    # buckets remain; one post a day makes net sentiment jump between -1 and +1.
+    total = sum(r.count for r in daily)
+    while granularity != "year" and total < MIN_PER_BUCKET * len(buckets) * max(len(brands), 1):
+        coarser = _COARSER[granularity]
+        candidate = _buckets(first_day, last_day, coarser)
+        if len(candidate) < MIN_BUCKETS:
+            break
+        granularity, buckets = coarser, candidate
     index = {b: i for i, b in enumerate(buckets)}
     volume = {b: [0] * len(buckets) for b in brands}
     labels: dict[str, list[dict[str, int]]] = {

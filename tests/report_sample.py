@@ -163,7 +163,7 @@ def sample(repo: Repository) -> None:
                 url=f"https://reviews.example.org/{key}/{item['id']}",
                 text=item["text"],
                 author=f"reviewer {i}",
-                published_at=NOW - timedelta(days=27 - (i * 7) % 28, hours=i % 11),
+                published_at=NOW - timedelta(days=27 - (i * 5) % 28, hours=i % 11),
                 brands=(brand,),
                 rating=rating,
             )

@@ -9,7 +9,7 @@ import json
 import socket
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import Message
 from pathlib import Path
 
@@ -204,9 +204,11 @@ def test_themes_name_causes_with_examples_and_find_the_opportunity(
     assert battery, sample_report.opportunities
     assert acme.average_rating is not None and globex.average_rating is not None
     assert acme.average_rating < globex.average_rating
-    assert sample_report.trend.granularity == "day"
-    assert sample_report.trend.buckets[0] == (NOW - timedelta(days=27)).date(), "first data day"
-    assert sample_report.trend.buckets[-1] == (NOW - timedelta(days=1)).date()
+    # About one post a day per brand: weekly buckets (Mondays), from the first data week.
+    trend = sample_report.trend
+    assert trend.granularity == "week" and all(d.weekday() == 0 for d in trend.buckets)
+    assert trend.buckets[0] == date(2026, 11, 2) and len(trend.buckets) == 4
+    assert sum(trend.volume["Acme"]) == acme.mentions
 
 
 # -- charts, HTML, PDF, JSON ---------------------------------------------------------------

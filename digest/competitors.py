@@ -431,27 +431,37 @@ def _theme_view(t: ThemeInput) -> ThemeView:
     return ThemeView(t.label, t.keywords, t.count, tuple(_example(m) for m in t.examples[:3]))
 
 
-def _stems(theme: ThemeView) -> set[str]:
-    """Word stems of a theme's terms: casefolded, cut to their first 5 letters."""
-    words = {w for term in (theme.label, *theme.keywords) for w in re.findall(r"\w+", term)}
+def _stems(*terms: str) -> set[str]:
+    """Word stems of terms: casefolded words of 3+ letters cut to their first 5 letters."""
+    words = {w for term in terms for w in re.findall(r"\w+", term)}
     return {w.casefold()[:5] for w in words if len(w) > 2}
 
 
+def _label_stems(theme: ThemeView) -> set[str]:
+    return _stems(theme.label)
+
+
+def _top_stems(theme: ThemeView) -> set[str]:
+    return _stems(theme.label, *theme.keywords[:3])
+
+
 def find_opportunities(brands: Sequence[BrandBenchmark]) -> list[Opportunity]:
-    """Pairs (own negative theme, competitor praised theme) that share a term stem:
-    what customers praise in a competitor and complain about in the own brand."""
+    """Pairs (own negative theme, competitor praised theme) where one theme's name shares
+    a word stem with the other's name or top three terms: what customers praise in a
+    competitor and complain about in the own brand."""
     out = []
     for own in (b for b in brands if b.is_own):
         for complaint in own.negative_themes:
-            mine = _stems(complaint)
             for rival in (b for b in brands if not b.is_own):
                 for praise in rival.praised_themes:
-                    shared = mine & _stems(praise)
+                    shared = (_label_stems(complaint) & _top_stems(praise)) | (
+                        _top_stems(complaint) & _label_stems(praise)
+                    )
                     if shared:
                         terms = tuple(
                             sorted(
                                 w
-                                for term in (praise.label, *praise.keywords)
+                                for term in (praise.label, *praise.keywords[:3])
                                 for w in re.findall(r"\w+", term)
                                 if w.casefold()[:5] in shared
                             )

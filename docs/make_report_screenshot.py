@@ -1,6 +1,6 @@
 """Render the competitor report of the sample database and screenshot it in Chromium.
 
-    python docs/make_report_screenshot.py   # writes docs/competitor-report.png (+ .html, .pdf)
+    python docs/make_report_screenshot.py   # docs/competitor-report.png and the sample PDF
 
 The sample database (tests/report_sample.py) holds real Amazon review snippets assigned to
 three brands by a fixed rule. Needs Debian's ``chromium`` (/usr/bin/chromium).
@@ -24,6 +24,17 @@ from brandpulse.report import produce_report  # noqa: E402
 from storage import Repository, init_db, make_engine  # noqa: E402
 
 
+def _trim(path: Path) -> None:
+    """Cut the blank space below the page and store the PNG with a 256-colour palette."""
+    from PIL import Image, ImageOps
+
+    image = Image.open(path).convert("RGB")
+    box = ImageOps.invert(image.convert("L")).getbbox()
+    if box:
+        image = image.crop((0, 0, image.width, min(image.height, box[3] + 24)))
+    image.quantize(colors=256).save(path, optimize=True)
+
+
 def main() -> None:
     docs = ROOT / "docs"
     with tempfile.TemporaryDirectory() as tmp:
@@ -45,7 +56,6 @@ def main() -> None:
             now=now,
         )
         html = folder / "out" / "competitors.html"
-        (docs / "competitor-report-sample.html").write_bytes(html.read_bytes())
         (docs / "competitor-report-sample.pdf").write_bytes(run.docs.pdf or b"")
         subprocess.run(
             [
@@ -62,6 +72,7 @@ def main() -> None:
             capture_output=True,
             timeout=120,
         )
+    _trim(docs / "competitor-report.png")
     print(f"wrote {docs / 'competitor-report.png'}")  # noqa: T201
 
 

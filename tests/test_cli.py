@@ -48,7 +48,14 @@ def demo_config(demo_dir: Path) -> Path:
 
 def test_demo_writes_digests_and_second_run_adds_nothing(demo_dir: Path) -> None:
     digests = demo_dir / "digests"
-    for name in ("digest.html", "digest.txt", "competitors.html", "competitors.txt"):
+    for name in (
+        "digest.html",
+        "digest.txt",
+        "competitors.html",
+        "competitors.txt",
+        "competitors.pdf",
+        "competitors.json",
+    ):
         assert (digests / name).stat().st_size > 200, name
     first_text = (digests / "digest.txt").read_text()
     assert "NEEDS A PUBLIC REPLY" in first_text and "Slack has a Snap problem" in first_text

@@ -438,3 +438,49 @@ def test_period_covering_spans_every_stored_mention(sample: tuple[Config, Reposi
         _cfg, repo, since=since, until=until, formats=(), now=NOW, dpi=DPI, embed=fast_embed
     )
     assert run.docs.report.total_mentions == len(repo.mentions()) and run.files == ()
+
+
+def test_webhook_gets_the_text_report_with_the_pdf_attached(
+    sample: tuple[Config, Repository],
+) -> None:
+    """Channels other than e-mail (here apprise's json:// to a local HTTP receiver) get the
+    text report; the PDF and charts travel as attachments where the channel takes them."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received: list[dict] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append(json.loads(body))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    cfg, repo = sample
+    try:
+        run = produce_report(
+            cfg,
+            repo,
+            since=NOW - timedelta(days=28),
+            until=NOW,
+            formats=(),
+            now=NOW,
+            dpi=DPI,
+            recipients=[f"json://127.0.0.1:{server.server_address[1]}/hook"],
+            embed=fast_embed,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [d.ok for d in run.deliveries] == [True]
+    (payload,) = received
+    assert "Acme (you)" in payload["message"] and "<html" not in payload["message"]
+    names = {a["filename"] for a in payload.get("attachments", [])}
+    assert "competitors.pdf" in names and "competitors-share_of_voice.png" in names

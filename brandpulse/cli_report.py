@@ -26,7 +26,9 @@ from brandpulse.cli_common import (
 logger = logging.getLogger(__name__)
 
 report_app = typer.Typer(
-    help="Write (and send) the competitor report from stored mentions; collects nothing.",
+    help="Write (and send) the competitor report from stored mentions; collects nothing. "
+    "Without a sub-command: the last --days N days as HTML, PDF, text and JSON in the digest "
+    "folder, the text printed. `brandpulse report competitors --help` lists every option.",
     no_args_is_help=False,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -167,7 +169,10 @@ def competitors(
     dpi: Annotated[int, typer.Option(min=30, max=600, help="Chart resolution.")] = 110,
     verbose: VerboseOption = False,
 ) -> None:
-    """Competitor benchmark: share of voice, sentiment, star ratings, trends, themes with
-    example posts, source health; as HTML, PDF, PNG charts, text and JSON."""
+    """The competitor benchmark as HTML, PDF, PNG charts, text and JSON.
+
+    Per brand: share of voice, sentiment, star ratings, trends, themes with example posts,
+    source health.
+    """
     setup_logging(verbose)
     _run(config, since=since, until=until, brand=brand, out=out, fmt=fmt, send=send, dpi=dpi)

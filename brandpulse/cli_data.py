@@ -141,10 +141,15 @@ def sources(config: ConfigOption = None) -> None:
     from brandpulse.readonly import configured_health, open_read_only_repository
     from brandpulse.summary import health_table
 
-    rows, never_ran = configured_health(cfg, open_read_only_repository(cfg).source_health())
+    repo = open_read_only_repository(cfg)
+    rows, never_ran = configured_health(cfg, repo.source_health())
     typer.echo(health_table(rows))
     if never_ran:
         typer.echo(f"not run yet (no health stored): {', '.join(never_ran)}")
+    from brandpulse.cli_sources import run_counts_table
+    from storage.run_counts import run_counts
+
+    typer.echo("\n" + run_counts_table([r.name for r in rows], run_counts(repo.engine)))
 
 
 def label(

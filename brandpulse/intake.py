@@ -6,6 +6,8 @@ deleted content), gives it its brands (fixed by the source, or matched by the br
 terms), and saves the survivors with the source's new cursor in one transaction. A record
 that cannot be stored is skipped and counted under its reason; a record the database
 refuses is isolated and counted too, so one bad item never stops a source or a run.
+A record stored before whose title or text changed (an edited post) is rewritten in place
+(:func:`storage.edits.update_changed`) and counted as ``updated``, never duplicated.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from domain.terms import BrandMatcher, BrandTerms
 from domain.text import model_text
 from sentiment.language import detect_language
 from storage import Repository
+from storage.edits import update_changed
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +47,8 @@ class IntakeReport:
 
     seen: int = 0
     stored: int = 0
+    #: Stored records whose content changed at the source (edits), rewritten in place.
+    updated: int = 0
     skipped: Counter[SkipReason] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     error: str | None = None
@@ -133,7 +138,8 @@ class Intake:
             )
             return self._admit_one_by_one(source, accepted, report, cursor=cursor, count=count)
         report.stored = result.inserted
-        report.skip(SkipReason.DUPLICATE, count=result.duplicates)
+        report.updated = update_changed(self.repo.engine, source, accepted)
+        report.skip(SkipReason.DUPLICATE, count=result.duplicates - report.updated)
         self._log(source, report)
         return report
 

@@ -19,6 +19,7 @@ from listeners import (
 )
 from listeners.http import DEFAULT_USER_AGENT
 from storage import Repository
+from storage.run_counts import record_run_counts, skip_counts
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +133,13 @@ def run_source(
     )
     if report.error:
         return _failed(repo, source.name, report.error)
+    record_run_counts(
+        repo.engine,
+        source.name,
+        seen=batch.item_count if batch.item_count is not None else report.seen,
+        stored=report.stored + report.updated,
+        skipped=skip_counts(report.skipped, batch.skipped),
+    )
     return SourceRun.from_intake(source.name, report)
 
 

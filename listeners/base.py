@@ -50,12 +50,17 @@ class BrandQuery:
 @dataclass(frozen=True, slots=True)
 class Batch:
     """What one fetch returns: the mentions, the cursor to store, and how many raw items
-    the source returned (``item_count``, for health; defaults to ``len(mentions)``)."""
+    the source returned (``item_count``, for health; defaults to ``len(mentions)``).
+
+    ``skipped`` counts raw items deliberately left out, by reason (``"deleted"`` for
+    deleted/removed/empty posts, ``"invalid"`` for unreadable ones); they are not errors.
+    """
 
     mentions: list[Mention]
     cursor: dict[str, Any] | None = None
     item_count: int | None = None
     warnings: list[str] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -72,6 +77,12 @@ class StreamBatch:
     streams: dict[str, Any] = field(default_factory=dict)
     item_count: int = 0
     warnings: list[str] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, reason: str, count: int = 1) -> None:
+        """Count ``count`` raw items left out for ``reason`` (e.g. ``"deleted"``)."""
+        if count:
+            self.skipped[reason] = self.skipped.get(reason, 0) + count
 
     def add(
         self, key: str, mentions: Iterable[Mention], *, raw_count: int, state: Any | None
@@ -92,6 +103,7 @@ class StreamBatch:
             cursor={"streams": self.streams},
             item_count=self.item_count,
             warnings=self.warnings,
+            skipped=dict(self.skipped),
         )
 
 

@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import praw
 import prawcore
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from domain import defaults
 from listeners.base import (
@@ -51,6 +52,14 @@ from listeners.errors import (
     UpstreamError,
 )
 from listeners.http import HttpClient, parse_retry_after
+from listeners.reddit_threads import (
+    Thread,
+    gone_reason,
+    morechildren_things,
+    permalinks,
+    read_thread,
+    thread_id,
+)
 from storage.records import Mention
 
 logger = logging.getLogger(__name__)
@@ -102,6 +111,38 @@ class RedditSettings(ListenerSettings):
         default="https://www.reddit.com", description="Base URL of the token endpoint."
     )
     timeout_s: int = Field(default=16, ge=1, description="Request timeout in seconds.")
+    threads: tuple[str, ...] = Field(
+        default=(),
+        description="Submissions whose comment threads are read every run (ids such as "
+        "'1cebxh' or submission URLs); empty: none.",
+    )
+    follow_threads: int = Field(
+        default=0,
+        ge=0,
+        le=100,
+        description="Also read the comment threads of up to this many submissions found "
+        "by this run's listings and searches (0: none).",
+    )
+    thread_limit: int = Field(
+        default=200,
+        ge=1,
+        le=500,
+        description="Comments asked for per thread request (Reddit's `limit`, max 500).",
+    )
+    more_limit: int = Field(
+        default=5,
+        ge=0,
+        le=50,
+        description="Most `/api/morechildren` calls per thread to expand 'load more "
+        "comments' stubs (each fetches up to 100 comments; 0: no expansion).",
+    )
+
+    @field_validator("threads")
+    @classmethod
+    def _threads_are_ids_or_urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            thread_id(item)  # raises ValueError naming the bad entry
+        return value
 
 
 def _utc(value: Any) -> datetime | None:
@@ -132,19 +173,36 @@ def _submission(source: str, data: Mapping[str, Any]) -> Mention:
             "subreddit": data.get("subreddit"),
             "link_url": data.get("url"),
             "over_18": data.get("over_18"),
+            **_edited(data),
         },
     )
 
 
-def _comment(source: str, data: Mapping[str, Any]) -> Mention:
+def _edited(data: Mapping[str, Any]) -> dict[str, str]:
+    """``{"edited_at": ISO time}`` when Reddit marks the item edited, else ``{}``."""
+    value = data.get("edited")
+    when = None if value in (None, False, True) else _utc(value)
+    return {"edited_at": when.isoformat()} if when is not None else {}
+
+
+def _comment(source: str, data: Mapping[str, Any], *, url: str = "") -> Mention:
     permalink = str(data.get("permalink") or "")
-    if permalink.startswith("/"):
+    if url:
+        pass
+    elif permalink.startswith("/"):
         url = REDDIT_WEB_URL + permalink
     elif data.get("link_permalink"):
         url = str(data["link_permalink"]).rstrip("/") + f"/{data['id']}/"
     else:
         link = str(data.get("link_id") or "")[3:]
         url = f"{REDDIT_WEB_URL}/r/{data.get('subreddit')}/comments/{link}/_/{data.get('id')}/"
+    extra: dict[str, Any] = {
+        "kind": "comment",
+        "subreddit": data.get("subreddit"),
+        "link_id": data.get("link_id"),
+        "parent_id": data.get("parent_id"),
+    }
+    extra.update(_edited(data))
     return Mention(
         source=source,
         external_id=str(data["name"]),
@@ -154,12 +212,7 @@ def _comment(source: str, data: Mapping[str, Any]) -> Mention:
         author=str(data.get("author") or ""),
         published_at=_utc(data.get("created_utc")),
         engagement=_int(data.get("score")),
-        extra={
-            "kind": "comment",
-            "subreddit": data.get("subreddit"),
-            "link_id": data.get("link_id"),
-            "parent_id": data.get("parent_id"),
-        },
+        extra=extra,
     )
 
 
@@ -261,6 +314,10 @@ class RedditListener(BaseListener[RedditSettings]):
         return self._reddit
 
     def _get(self, path: str, params: Mapping[str, str | int]) -> list[Mapping[str, Any]]:
+        return listing_children(self._request(path, params), source=self.name)
+
+    def _request(self, path: str, params: Mapping[str, str | int]) -> Any:
+        """The parsed JSON of one GET, with retries; ListenerError on failure."""
         reddit = self._client()
 
         def once() -> Any:
@@ -273,8 +330,72 @@ class RedditListener(BaseListener[RedditSettings]):
                     self.name, f"unexpected reply from Reddit: {exc!r}", hint="check oauth_url"
                 ) from exc
 
-        payload = call_with_backoff(once, backoff=self._backoff)
-        return listing_children(payload, source=self.name)
+        return call_with_backoff(once, backoff=self._backoff)
+
+    # -- comment threads ---------------------------------------------------------------
+    def _thread(self, submission_id: str) -> Thread:
+        """One thread, its ``more`` stubs expanded up to ``more_limit`` calls."""
+        payload = self._request(
+            f"comments/{submission_id}/", {"limit": self.settings.thread_limit, "sort": "new"}
+        )
+        try:
+            thread = read_thread(payload)
+            calls = 0
+            while thread.pending and calls < self.settings.more_limit:
+                ids = thread.take_pending()
+                reply = self._request(
+                    "api/morechildren",
+                    {
+                        "link_id": f"t3_{submission_id}",
+                        "children": ",".join(ids),
+                        "api_type": "json",
+                        "limit_children": "false",
+                    },
+                )
+                thread.add_children(morechildren_things(reply))
+                calls += 1
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            raise MalformedResponse(
+                self.name,
+                f"unexpected reply for thread {submission_id}: {exc}",
+                hint="the API changed or a proxy answered",
+            ) from exc
+        if thread.pending:
+            logger.info(
+                "%s: thread %s has %d more comments than more_limit=%d expands",
+                self.name,
+                submission_id,
+                len(thread.pending),
+                self.settings.more_limit,
+            )
+        return thread
+
+    def _thread_mentions(self, thread: Thread, collected: StreamBatch) -> list[Mention]:
+        """A thread flattened: the submission, then every comment with its parent's
+        permalink (``extra["parent_permalink"]``); gone items are counted, not kept."""
+        links = permalinks(thread.submission, thread.comments, REDDIT_WEB_URL)
+        out: list[Mention] = []
+        if thread.submission is not None:
+            if gone_reason(thread.submission):
+                collected.skip("deleted")
+            else:
+                out.append(_submission(self.name, thread.submission))
+        title = str((thread.submission or {}).get("title") or "")
+        for data in thread.comments:
+            if gone_reason(data):
+                collected.skip("deleted")
+                continue
+            mention = _comment(self.name, data, url=links.get(str(data.get("name")), ""))
+            parent = str(data.get("parent_id") or "")
+            extra = {
+                **mention.extra,
+                "depth": thread.depth.get(mention.external_id, 0),
+                "thread": data.get("link_id"),
+            }
+            if parent in links:
+                extra["parent_permalink"] = links[parent]
+            out.append(replace(mention, title=mention.title or title, extra=extra))
+        return out
 
     # -- streams -----------------------------------------------------------------------
     def _streams(self) -> list[tuple[str, str, dict[str, str | int]]]:
@@ -329,15 +450,32 @@ class RedditListener(BaseListener[RedditSettings]):
         self._client()
         old = dict((cursor or {}).get("streams") or {})
         collected = StreamBatch(self.name)
+        found: dict[str, float] = {}  # submissions this run found: id -> created_utc
         for key, path, params in self._streams():
             items, state = self._poll(path, params, old.get(key))
+            kept = []
+            for item in items:
+                if gone_reason(item):
+                    collected.skip("deleted")
+                    continue
+                kept.append(item)
+                if str(item["name"]).startswith("t3_"):
+                    found[str(item["name"])[3:]] = float(item["created_utc"])
             collected.add(
                 key,
-                (to_mention(self.name, item) for item in items),
+                (to_mention(self.name, item) for item in kept),
                 raw_count=len(items),
                 state=state,
             )
             logger.debug("%s: %s gave %d items", self.name, key, len(items))
+        threads = [thread_id(value) for value in self.settings.threads]
+        newest = sorted(found, key=lambda i: found[i], reverse=True)
+        threads += [i for i in newest if i not in threads][: self.settings.follow_threads]
+        for submission_id in dict.fromkeys(threads):
+            thread = self._thread(submission_id)
+            mentions = self._thread_mentions(thread, collected)
+            raw = len(thread.comments) + (thread.submission is not None)
+            collected.add(f"thread:{submission_id}", mentions, raw_count=raw, state=None)
         return collected.batch()
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, Text, UniqueConstraint
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -57,6 +57,10 @@ class Source(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     last_error_at: datetime | None = _ts()
     consecutive_failures: int = 0
+    #: Last run's raw items, stored mentions and skips by reason (JSON); see storage.run_counts.
+    last_run_seen: int | None = None
+    last_run_stored: int | None = None
+    last_run_skipped: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Mention(SQLModel, table=True):
@@ -161,3 +165,25 @@ class Delivery(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class RatingAggregate(SQLModel, table=True):
+    """A product's or business's overall rating as a page showed it on one day
+    (schema.org ``AggregateRating``); see :mod:`storage.aggregates`."""
+
+    __tablename__ = "rating_aggregates"
+    __table_args__ = (
+        UniqueConstraint("source", "url", "item_name", "seen_on", name="uq_rating_aggregates_day"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(index=True)
+    brand: str | None = Field(default=None, index=True)
+    item_name: str = ""
+    url: str
+    rating_value: float
+    best_rating: float | None = None
+    worst_rating: float | None = None
+    rating_count: int | None = None
+    review_count: int | None = None
+    seen_on: date = Field(sa_column=Column(Date, nullable=False, index=True))
+    seen_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -36,6 +36,68 @@ _TITLE = (
 )
 
 
+#: The "Read more" prompt of Amazon's review expander in the locales we have seen, kept
+#: out of review bodies when it survives outside the expander markup.
+EXPANDER_PROMPTS = frozenset(
+    {
+        "read more",
+        "see more",
+        "leer más",
+        "ver más",
+        "weiterlesen",
+        "mehr lesen",
+        "lire la suite",
+        "en savoir plus",
+        "voir plus",
+        "leggi di più",
+        "ulteriori informazioni",
+        "ler mais",
+        "ver mais",
+        "meer lezen",
+        "lees meer",
+        "läs mer",
+        "czytaj więcej",
+        "devamını oku",
+        "続きを読む",
+        "もっと見る",
+        "اقرأ المزيد",
+        "और पढ़ें",
+    }
+)
+
+
+def review_body(block: Selector) -> str:
+    """A review's text without the expander's "Read more" / "Leer más" prompt.
+
+    Product pages (``/dp/``) wrap long reviews in an expander: the text sits in
+    ``[data-hook="review-collapsed"]`` and the prompt in a sibling
+    ``.a-expander-header``. The text container is read when present; otherwise the body
+    without any expander header; a last line that is only a known prompt is dropped.
+    """
+    body = block.css('[data-hook="review-body"]')
+    collapsed = body.css('[data-hook="review-collapsed"]')
+    if collapsed:
+        text = html_text(collapsed.getall())
+    else:
+        text = html_text(_without_expander_headers(html) for html in body.getall())
+    lines = text.split("\n")
+    while lines and lines[-1].strip().casefold() in EXPANDER_PROMPTS:
+        lines.pop()
+    return "\n".join(lines).strip()
+
+
+def _without_expander_headers(html: str) -> str:
+    """``html`` with every ``.a-expander-header`` element (the prompt) removed."""
+    import lxml.html
+
+    fragment = lxml.html.fragment_fromstring(html, create_parent="div")
+    for node in fragment.xpath(
+        './/*[contains(concat(" ", normalize-space(@class), " "), " a-expander-header ")]'
+    ):
+        node.drop_tree()
+    return lxml.html.tostring(fragment, encoding="unicode")
+
+
 def review_from_block(
     block: Selector, response: TextResponse, language: str | None
 ) -> MentionItem | None:
@@ -46,7 +108,7 @@ def review_from_block(
     title = clean_text(block.xpath(_TITLE).getall())
     if not title:  # older markup: the title text sits directly in the link
         title = clean_text(block.css('[data-hook="review-title"]::text').getall())
-    body = html_text(block.css('[data-hook="review-body"]').getall())
+    body = review_body(block)
     verified = bool(block.css('[data-hook="avp-badge"], [data-hook="avp-badge-linkless"]'))
     variant = clean_text(block.css('[data-hook="format-strip"] ::text').getall())
     extra: dict[str, object] = {"verified_purchase": verified}

@@ -57,6 +57,9 @@ EXPORT_FIELDS = (
     "topic",
     "overridden",
     "content_hash",
+    "verified",
+    "helpful_votes",
+    "owner_reply",
 )
 
 
@@ -71,8 +74,11 @@ def _parse_since(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def mention_record(m: Any) -> dict[str, Any]:
-    """One stored mention as the export contract's flat dict."""
+def mention_record(m: Any, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One stored mention as the export contract's flat dict (with the review columns
+    of :mod:`brandpulse.export_fields` read from its ``extra``)."""
+    from brandpulse.export_fields import review_fields
+
     return {
         "id": m.id,
         "brand": m.brands[0] if m.brands else None,
@@ -97,6 +103,7 @@ def mention_record(m: Any) -> dict[str, Any]:
         "topic": m.topic,
         "overridden": m.overridden,
         "content_hash": m.content_hash,
+        **review_fields(extra, engagement=m.engagement),
     }
 
 
@@ -119,7 +126,11 @@ def export(
 
     since_at = _parse_since(since)
     repo = open_read_only_repository(cfg)
-    rows = [mention_record(m) for m in repo.mentions(since=since_at, brand=brand)]
+    from storage.extras import extras_by_id
+
+    found = repo.mentions(since=since_at, brand=brand)
+    extras = extras_by_id(repo.engine, [m.id for m in found])
+    rows = [mention_record(m, extras.get(m.id)) for m in found]
     handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         if fmt is ExportFormat.jsonl:

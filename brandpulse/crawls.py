@@ -16,6 +16,8 @@ from domain import defaults
 from domain.kinds import Voice, crawl_type, kinds_of
 from domain.records import SkipReason
 from spiders import CrawlResult, run_crawl
+from storage.aggregates import save_aggregates
+from storage.run_counts import record_run_counts, skip_counts
 from storage import Repository
 
 logger = logging.getLogger(__name__)
@@ -111,12 +113,24 @@ def crawl(
         keep_unbranded=reviews,
         item_count=len(result.records) + result.items_known,
     )
+    if result.aggregates:  # overall ratings for the competitor grid, per item and day
+        save_aggregates(
+            repo.engine, [a.to_aggregate(source, brand) for a in result.aggregates]
+        )
     if result.unreadable_records:  # torn lines of a killed crawl: counted, never silent
         report.seen += result.unreadable_records
         report.skip(
             SkipReason.INVALID,
             f"{source}: {result.unreadable_records} unreadable record line(s) from the crawl",
             count=result.unreadable_records,
+        )
+    if not report.error:
+        record_run_counts(
+            repo.engine,
+            source,
+            seen=report.seen + result.items_known,
+            stored=report.stored + report.updated,
+            skipped=skip_counts(report.skipped, {"duplicate": result.items_known}),
         )
     run = CrawlRun(result, report)
     if run.error:

@@ -109,7 +109,8 @@ def check_mention(mention: Mention) -> Mention:
 
     Cleans text fields (see :func:`clean_text`), cuts the text to
     :data:`MAX_TEXT_CHARS` (flagging ``extra["truncated"]``), normalizes the publication
-    time to UTC, and rejects: deleted or empty content (``deleted``); no external id,
+    time to UTC, and rejects: deleted or empty content (``deleted``; a review with stars
+    and no words, marked ``extra["rating_only"]``, is not empty); no external id,
     a URL that is not http(s), a naive publication time, a rating outside 1-5 or a
     negative count (``invalid``).
     """
@@ -119,7 +120,8 @@ def check_mention(mention: Mention) -> Mention:
         raise InvalidRecord(SkipReason.INVALID, f"{mention.source}: item without an id")
     text = clean_text(mention.text)
     title = one_line(mention.title)
-    if is_deleted(text) or not (text.strip() or title):
+    rating_only = bool(mention.extra.get("rating_only")) and mention.rating is not None
+    if is_deleted(text) or not (text.strip() or title or rating_only):
         raise InvalidRecord(SkipReason.DELETED, f"{where} is deleted or empty")
     url = mention.url.strip()
     if not url.lower().startswith(("http://", "https://")) or _UNSAFE.search(url):

@@ -125,8 +125,15 @@ class BrandPulseSpider(scrapy.Spider):
                 f"(Content-Type {response.headers.get('Content-Type', b'?')!r})"
             )
             return
-        items = list(self.extract(response))
+        found = list(self.extract(response))
         self.crawler.stats.inc_value("brandpulse/pages_parsed")
+        items = [item for item in found if isinstance(item, MentionItem)]
+        for other in found:  # e.g. an AggregateItem: stored by its own pipeline
+            if not isinstance(other, MentionItem):
+                yield other
+        if not items and len(found) > len(items):
+            logger.info("%s: no reviews at %s, only an overall rating", self.name, response.url)
+            return
         if not items:
             self.report_problem(
                 f"{self.name} spider found no {self.expects} at {response.url}: "
@@ -157,8 +164,9 @@ class BrandPulseSpider(scrapy.Spider):
     #: Stop paginating when a page holds only known items (listings sorted newest first).
     stop_when_known = True
 
-    def extract(self, response: TextResponse) -> Iterable[MentionItem]:
-        """The page's items; subclasses implement it."""
+    def extract(self, response: TextResponse) -> Iterable[object]:
+        """The page's items (mention items, and other items their own pipelines
+        take, such as an AggregateItem); subclasses implement it."""
         raise NotImplementedError
 
     def next_page(self, response: TextResponse) -> str | None:

@@ -121,7 +121,10 @@ def summarize(
     return {
         "records": int(stats.get("brandpulse/records", 0)),
         "items_scraped": int(stats.get("item_scraped_count", 0)),
-        "items_dropped": int(stats.get("item_dropped_count", 0)),
+        # aggregate ratings leave the item chain through a DropItem once handed back
+        "items_dropped": int(stats.get("item_dropped_count", 0))
+        - int(stats.get("brandpulse/aggregates", 0)),
+        "aggregates": int(stats.get("brandpulse/aggregates", 0)),
         "items_known": int(stats.get("brandpulse/items_known", 0)),
         "pages": int(stats.get("brandpulse/pages_parsed", 0)),
         "responses": int(stats.get("response_received_count", 0)),

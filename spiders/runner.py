@@ -27,6 +27,7 @@ from typing import Any
 
 from domain import defaults
 from domain.records import InvalidRecord, Mention, mention_from_json
+from spiders.aggregates import AggregateItem, read_aggregates
 from spiders.registry import SPIDERS, UnknownSpider
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,8 @@ class CrawlResult:
     exit_status: int
     records: tuple[Mention, ...] = ()
     unreadable_records: int = 0
+    #: Overall ratings the crawl read (``spiders.aggregates``), not yet stored.
+    aggregates: tuple[AggregateItem, ...] = ()
     items_scraped: int = 0
     items_dropped: int = 0
     items_known: int = 0
@@ -179,6 +182,8 @@ def run_crawl(
         if result_file.exists():
             summary = json.loads(result_file.read_text(encoding="utf-8"))
         records, unreadable = _read_records(records_file)
+        aggregates, torn = read_aggregates(records_file)
+        unreadable += torn
     problems = tuple(summary.get("problems", ()))
     if not summary:
         problems += (_crash_problem(spider, status, timed_out, duration, tail),)
@@ -188,6 +193,7 @@ def run_crawl(
         exit_status=status,
         records=records,
         unreadable_records=unreadable,
+        aggregates=tuple(aggregates),
         items_scraped=int(summary.get("items_scraped", 0)),
         items_dropped=int(summary.get("items_dropped", 0)),
         items_known=int(summary.get("items_known", 0)),

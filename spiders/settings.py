@@ -56,6 +56,7 @@ DEPTH_LIMIT = 50
 
 # -- pipeline -------------------------------------------------------------------------------
 ITEM_PIPELINES = {
+    "spiders.aggregates.AggregatePipeline": 50,
     "spiders.pipelines.ItemTypePipeline": 100,
     "spiders.pipelines.RecordsPipeline": 800,
 }

@@ -2,11 +2,20 @@
 
 extruct's ``uniform=True`` output gives microdata the JSON-LD shape, so one walker reads
 both: it visits every node (``@graph``, nested ``review`` lists, ``itemReviewed``) and
-keeps nodes whose ``@type`` is ``Review`` (or a subtype ending in "Review").
+keeps nodes whose ``@type`` is ``Review`` (or a subtype ending in "Review"), and nodes
+without any ``@type`` found under a ``review``/``reviews`` key (some sites, Yelp among
+them, leave the type out there).
+
+Text fields are HTML-unescaped (``&#339;`` → ``œ``, ``&amp;`` → ``&``): JSON-LD is
+JSON, but many sites write HTML entities into its strings. A review with a star rating
+and no text is kept (``extra["rating_only"] = True``), its label to come from the
+rating. Verified purchase, helpful votes and the owner's reply, where a page gives them,
+go to ``extra`` as ``verified``, ``helpful_votes`` and ``owner_reply``.
 """
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -20,13 +29,27 @@ logger = logging.getLogger(__name__)
 SYNTAXES = ["json-ld", "microdata"]
 
 
+#: Keys under which review objects sit, typed or not.
+REVIEW_KEYS = frozenset({"review", "reviews"})
+
+
 @dataclass(frozen=True, slots=True)
 class AggregateRating:
-    """A page's overall rating: ``value`` on a 1-5 scale, ``count`` reviews or ratings."""
+    """A page's overall rating: ``value`` on a 1-5 scale, ``count`` reviews or ratings.
+
+    ``raw_value``/``best``/``worst`` are the numbers as the page gives them (its own
+    scale); ``rating_count`` and ``review_count`` are kept apart (``count`` is either).
+    """
 
     value: float | None
     count: int | None
     item_name: str
+    raw_value: float | None = None
+    best: float | None = None
+    worst: float | None = None
+    rating_count: int | None = None
+    review_count: int | None = None
+    item_url: str | None = None
 
 
 def extract_nodes(html: str, url: str) -> list[dict[str, Any]]:
@@ -51,22 +74,46 @@ def walk(
     node: Any, parent: Mapping[str, Any] | None = None
 ) -> Iterator[tuple[dict[str, Any], Mapping[str, Any] | None]]:
     """Every dict inside ``node`` with the dict that contains it (depth first)."""
+    for child, holder, _key in walk_keyed(node, parent):
+        yield child, holder
+
+
+def walk_keyed(
+    node: Any, parent: Mapping[str, Any] | None = None, key: str | None = None
+) -> Iterator[tuple[dict[str, Any], Mapping[str, Any] | None, str | None]]:
+    """Like :func:`walk`, with the key the dict sits under in its parent (None at the top)."""
     if isinstance(node, list):
         for child in node:
-            yield from walk(child, parent)
+            yield from walk_keyed(child, parent, key)
     elif isinstance(node, dict):
-        yield node, parent
-        for value in node.values():
+        yield node, parent, key
+        for name, value in node.items():
             if isinstance(value, dict | list):
-                yield from walk(value, node)
+                yield from walk_keyed(value, node, str(name))
+
+
+def unescape(value: str) -> str:
+    """HTML entities in a JSON-LD string as text (``&#339;`` → ``œ``); twice-escaped
+    ones (``&amp;#339;``) too."""
+    text = html.unescape(value)
+    return html.unescape(text) if "&" in text and text != value else text
 
 
 def _name(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(n for n in (_name(v) for v in value) if n)
     if isinstance(value, dict):
-        return clean_text(str(value.get("name") or ""))
-    return clean_text(str(value or ""))
+        return clean_text(unescape(str(value.get("name") or "")))
+    return clean_text(unescape(str(value or "")))
+
+
+def _number(value: Any) -> float | None:
+    if value in (None, "") or isinstance(value, bool):
+        return None
+    try:
+        return float(str(value).replace(",", "."))
+    except ValueError:
+        return None
 
 
 def _rating(value: Any) -> float | None:
@@ -92,18 +139,79 @@ def _count(value: Any) -> int | None:
 
 
 def aggregate_ratings(nodes: list[dict[str, Any]]) -> list[AggregateRating]:
-    """Every ``AggregateRating`` on the page, with the name of the item it rates."""
+    """Every ``AggregateRating`` on the page (typed, or untyped under an
+    ``aggregateRating`` key), with the name and URL of the item it rates."""
     found = []
-    for node, parent in walk(nodes):
-        if "AggregateRating" in _types(node):
-            found.append(
-                AggregateRating(
-                    value=_rating(node),
-                    count=_count(node.get("reviewCount") or node.get("ratingCount")),
-                    item_name=_name((parent or {}).get("name") or node.get("itemReviewed")),
-                )
+    for node, parent, key in walk_keyed(nodes):
+        types = _types(node)
+        if "AggregateRating" not in types and not (not types and key == "aggregateRating"):
+            continue
+        rated = node.get("itemReviewed") or parent or {}
+        rating_count = _count(node.get("ratingCount"))
+        review_count = _count(node.get("reviewCount"))
+        item_url = rated.get("url") if isinstance(rated, dict) else None
+        found.append(
+            AggregateRating(
+                value=_rating(node),
+                count=review_count if review_count is not None else rating_count,
+                item_name=_name(rated.get("name") if isinstance(rated, dict) else rated),
+                raw_value=_number(node.get("ratingValue")),
+                best=_number(node.get("bestRating")),
+                worst=_number(node.get("worstRating")),
+                rating_count=rating_count,
+                review_count=review_count,
+                item_url=item_url if isinstance(item_url, str) else None,
             )
+        )
     return found
+
+
+def _helpful_votes(node: Mapping[str, Any]) -> int | None:
+    """``upvoteCount``, or an ``interactionStatistic`` counting likes/agreements."""
+    direct = _count(node.get("upvoteCount"))
+    if direct is not None:
+        return direct
+    stats = node.get("interactionStatistic")
+    for stat in stats if isinstance(stats, list) else [stats]:
+        if not isinstance(stat, dict):
+            continue
+        kind = stat.get("interactionType")
+        kind_name = _name(kind.get("@type") if isinstance(kind, dict) else kind)
+        if kind_name.rsplit("/", 1)[-1] in ("LikeAction", "AgreeAction", "VoteAction"):
+            return _count(stat.get("userInteractionCount"))
+    return None
+
+
+def _owner_reply(node: Mapping[str, Any], rated: Any) -> str | None:
+    """The text of a ``comment`` on the review written by the reviewed business (its
+    author is the item itself, an ``Organization``, or named like the item)."""
+    comments = node.get("comment")
+    item_name = _name(rated.get("name")) if isinstance(rated, dict) else ""
+    for comment in comments if isinstance(comments, list) else [comments]:
+        if not isinstance(comment, dict):
+            continue
+        author = comment.get("author")
+        author_types = _types(author) if isinstance(author, dict) else []
+        by_owner = (
+            "Organization" in author_types
+            or any(t.endswith("Business") or t == "Brand" for t in author_types)
+            or (item_name and _name(author) == item_name)
+        )
+        text = clean_text(unescape(str(comment.get("text") or comment.get("description") or "")))
+        if by_owner and text:
+            return text
+    return None
+
+
+def _verified(node: Mapping[str, Any]) -> bool | None:
+    """A verified-purchase flag where the page gives one (non-standard but common keys)."""
+    for key in ("verifiedBuyer", "verifiedPurchase", "isVerified", "verified"):
+        value = node.get(key)
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+    return None
 
 
 def reviews_from_nodes(
@@ -117,11 +225,12 @@ def reviews_from_nodes(
     aggregates = aggregate_ratings(nodes)
     items: list[MentionItem] = []
     seen: set[str] = set()
-    for node, parent in walk(nodes):
-        is_review = any(t.endswith("Review") for t in _types(node))
+    for node, parent, key in walk_keyed(nodes):
+        types = _types(node)
+        is_review = any(t.endswith("Review") for t in types) or (not types and key in REVIEW_KEYS)
         if not is_review or not ({"reviewRating", "reviewBody", "description"} & node.keys()):
             continue
-        body = clean_text(str(node.get("reviewBody") or node.get("description") or ""))
+        body = clean_text(unescape(str(node.get("reviewBody") or node.get("description") or "")))
         title = _name(node.get("name") or node.get("headline"))
         author = _name(node.get("author"))
         raw_date = node.get("datePublished") or node.get("dateCreated")
@@ -140,6 +249,20 @@ def reviews_from_nodes(
         if aggregates and aggregates[0].value is not None:
             extra["aggregate_rating"] = aggregates[0].value
             extra["aggregate_count"] = aggregates[0].count
+        rating = _rating(node.get("reviewRating"))
+        if not body and not title:
+            if rating is None:
+                continue  # nothing to keep: no text, no stars
+            extra["rating_only"] = True
+        helpful = _helpful_votes(node)
+        if helpful is not None:
+            extra["helpful_votes"] = helpful
+        verified = _verified(node)
+        if verified is not None:
+            extra["verified"] = verified
+        reply = _owner_reply(node, rated)
+        if reply:
+            extra["owner_reply"] = reply
         review_url = node.get("url") if isinstance(node.get("url"), str) else page_url
         items.append(
             MentionItem(
@@ -149,7 +272,8 @@ def reviews_from_nodes(
                 title=title,
                 author=author,
                 published_at=published,
-                rating=_rating(node.get("reviewRating")),
+                rating=rating,
+                engagement=helpful,
                 language=language,
                 extra=extra,
             )

@@ -1,0 +1,39 @@
+"""The ``extra`` fields (site-specific, JSON) of stored mentions, by mention id.
+
+``StoredMention`` does not carry ``extra``; exports that need a few of its fields read
+them here in one query per 500 ids.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from storage import models as m
+
+
+def extras_by_id(engine: Engine, mention_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """``{mention id: extra dict}`` for the given ids (mentions without ``extra`` or with
+    unreadable JSON are left out)."""
+    ids = list(dict.fromkeys(mention_ids))
+    out: dict[int, dict[str, Any]] = {}
+    with Session(engine) as session:
+        for start in range(0, len(ids), 500):
+            rows = session.execute(
+                select(m.Mention.id, m.Mention.extra).where(
+                    m.Mention.id.in_(ids[start : start + 500]),  # type: ignore[union-attr]
+                    m.Mention.extra.is_not(None),  # type: ignore[union-attr]
+                )
+            )
+            for mention_id, raw in rows:
+                try:
+                    value = json.loads(raw)
+                except (TypeError, ValueError):
+                    continue
+                if isinstance(value, dict):
+                    out[int(mention_id)] = value
+    return out

@@ -212,21 +212,43 @@ def call_with_backoff(
 ) -> T:
     """Run ``call``; retry transient :class:`ListenerError` s with backoff and jitter.
 
-    A :class:`RateLimited` error's ``retry_after`` is honoured when it is within
-    ``backoff.cap_s``; non-transient errors are raised at once.
+    The loop is tenacity's (``stop_after_attempt(backoff.attempts)``, a wait of
+    :meth:`Backoff.delay`): full jitter, at most ``backoff.cap_s``. A
+    :class:`RateLimited` error's ``retry_after`` is honoured when it is within
+    ``backoff.cap_s`` (the wait is the larger of the two) and raised at once when it is
+    longer; non-transient errors are raised at once. The last error is re-raised.
     """
-    attempt = 1
-    while True:
-        try:
-            return call()
-        except ListenerError as exc:
-            if not exc.transient or attempt >= backoff.attempts:
-                raise
-            wait = backoff.delay(attempt, rng)
-            if isinstance(exc, RateLimited) and exc.retry_after is not None:
-                if exc.retry_after > backoff.cap_s:
-                    raise
-                wait = max(wait, exc.retry_after)
-            logger.warning("%s; retry %d/%d in %.1fs", exc, attempt, backoff.attempts - 1, wait)
-            sleep(wait)
-            attempt += 1
+    import tenacity
+
+    def retryable(exc: BaseException) -> bool:
+        if not isinstance(exc, ListenerError) or not exc.transient:
+            return False
+        return not (
+            isinstance(exc, RateLimited)
+            and exc.retry_after is not None
+            and exc.retry_after > backoff.cap_s
+        )
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        delay = backoff.delay(state.attempt_number, rng)
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RateLimited) and exc.retry_after is not None:
+            delay = max(delay, exc.retry_after)
+        return delay
+
+    def log(state: tenacity.RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        seconds = state.next_action.sleep if state.next_action else 0.0
+        logger.warning(
+            "%s; retry %d/%d in %.1fs", exc, state.attempt_number, backoff.attempts - 1, seconds
+        )
+
+    retrying = tenacity.Retrying(
+        stop=tenacity.stop_after_attempt(max(1, backoff.attempts)),
+        wait=wait,
+        retry=tenacity.retry_if_exception(retryable),
+        sleep=sleep,
+        before_sleep=log,
+        reraise=True,
+    )
+    return retrying(call)

@@ -1,17 +1,19 @@
-"""HTTP transport shared by listeners: identifying user agent, timeouts, retries, and the
-one place where HTTP failures become :mod:`listeners.errors` exceptions."""
+"""HTTP transport shared by listeners: identifying user agent, timeouts, retries, rate
+limits read from response headers (:mod:`listeners.ratelimit`), and the one place where
+HTTP failures become :mod:`listeners.errors` exceptions."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
 from domain import defaults
 from listeners.base import Backoff, call_with_backoff
+from listeners.ratelimit import RateLimitTracker, read_rate_limit, retry_after_seconds
 from listeners.errors import (
     AccessDenied,
     ListenerError,
@@ -29,18 +31,7 @@ DEFAULT_TIMEOUT_S = defaults.HTTP_TIMEOUT_S
 
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds from a Retry-After header (delta-seconds or HTTP date); None if absent."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        from datetime import UTC, datetime
-
-        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
-    except (TypeError, ValueError):
-        return None
+    return retry_after_seconds(value)
 
 
 class HttpClient:
@@ -71,6 +62,8 @@ class HttpClient:
         )
         self.backoff = backoff or Backoff()
         self._sleep = sleep
+        #: Hosts whose announced rate limit is spent, and until when (see ratelimit).
+        self.rate_limits = RateLimitTracker()
 
     def close(self) -> None:
         self._client.close()
@@ -97,7 +90,10 @@ class HttpClient:
         Raises a :class:`listeners.errors.ListenerError` subclass naming ``source``.
         """
 
+        host = httpx.URL(url).host
+
         def once() -> httpx.Response:
+            self._respect_rate_limit(host, source=source)
             try:
                 response = self._client.request(
                     method, url, headers=headers, params=params, data=data
@@ -112,6 +108,8 @@ class HttpClient:
                     f"cannot reach {url}: {exc.__class__.__name__}: {exc}",
                     hint="check the URL / base_url and the network",
                 ) from exc
+            if response.status_code < 400:
+                self.rate_limits.observe(host, read_rate_limit(response.headers))
             raise_for_status(response, source=source, ok_statuses=ok_statuses)
             return response
 
@@ -119,6 +117,22 @@ class HttpClient:
         if self._sleep is not None:
             kwargs["sleep"] = self._sleep
         return call_with_backoff(once, **kwargs)
+
+    def _respect_rate_limit(self, host: str, *, source: str) -> None:
+        """Wait until ``host``'s spent rate limit resets, when that is within the backoff
+        cap; otherwise fail with RateLimited (no request is spent on a sure refusal)."""
+        wait = self.rate_limits.wait_for(host)
+        if wait <= 0:
+            return
+        if wait > self.backoff.cap_s:
+            raise RateLimited(
+                source,
+                f"{host} announced its rate limit is spent for {wait:.0f}s more",
+                hint="poll less often or wait for the window to reset",
+                retry_after=wait,
+            )
+        logger.info("%s: waiting %.1fs for %s's rate limit to reset", source, wait, host)
+        (self._sleep or time.sleep)(wait)
 
     def get(self, url: str, *, source: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", url, source=source, **kwargs)
@@ -134,7 +148,8 @@ def raise_for_status(
     url = str(response.request.url) if response.request else "?"
     error: ListenerError
     if status == 429:
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        info = read_rate_limit(response.headers)
+        retry_after = info.retry_after_s if info.retry_after_s is not None else info.reset_s
         error = RateLimited(
             source,
             f"HTTP 429 Too Many Requests from {url}",

@@ -18,7 +18,5 @@ def run_counts_table(names: Sequence[str], counts: Mapping[str, RunCounts]) -> s
         if run is None or run.seen is None:
             lines.append(f"{name[:24]:<24} {'-':>6} {'-':>6}  -")
             continue
-        lines.append(
-            f"{name[:24]:<24} {run.seen:>6} {run.stored or 0:>6}  {run.skipped_text()}"
-        )
+        lines.append(f"{name[:24]:<24} {run.seen:>6} {run.stored or 0:>6}  {run.skipped_text()}")
     return "\n".join(lines)

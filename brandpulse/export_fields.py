@@ -15,7 +15,9 @@ from typing import Any
 REVIEW_FIELDS = ("verified", "helpful_votes", "owner_reply")
 
 
-def review_fields(extra: Mapping[str, Any] | None, *, engagement: int | None = None) -> dict[str, Any]:
+def review_fields(
+    extra: Mapping[str, Any] | None, *, engagement: int | None = None
+) -> dict[str, Any]:
     """The three review columns from a mention's ``extra`` (and, for reviews, its
     ``engagement``, which review spiders fill with helpful votes)."""
     extra = extra or {}
@@ -26,6 +28,8 @@ def review_fields(extra: Mapping[str, Any] | None, *, engagement: int | None = N
     reply = extra.get("owner_reply") or extra.get("company_reply")
     return {
         "verified": verified if isinstance(verified, bool) else None,
-        "helpful_votes": helpful if isinstance(helpful, int) and not isinstance(helpful, bool) else None,
+        "helpful_votes": helpful
+        if isinstance(helpful, int) and not isinstance(helpful, bool)
+        else None,
         "owner_reply": str(reply) if reply else None,
     }

@@ -13,7 +13,6 @@ import httpx
 
 from domain import defaults
 from listeners.base import Backoff, call_with_backoff
-from listeners.ratelimit import RateLimitTracker, read_rate_limit, retry_after_seconds
 from listeners.errors import (
     AccessDenied,
     ListenerError,
@@ -22,6 +21,7 @@ from listeners.errors import (
     SourceUnavailable,
     UpstreamError,
 )
+from listeners.ratelimit import RateLimitTracker, read_rate_limit, retry_after_seconds
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -131,10 +131,10 @@ class RateLimitTracker:
     Thread-safe. ``clock`` is the monotonic clock in seconds (tests pass their own).
     """
 
-    def __init__(self, clock: object | None = None) -> None:
+    def __init__(self, clock: Callable[[], float] | None = None) -> None:
         import time
 
-        self._clock = clock if callable(clock) else time.monotonic
+        self._clock: Callable[[], float] = clock or time.monotonic
         self._blocked_until: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -144,7 +144,7 @@ class RateLimitTracker:
         if wait is None or wait <= 0:
             return
         with self._lock:
-            until = self._clock() + wait  # type: ignore[operator]
+            until = self._clock() + wait
             self._blocked_until[host] = max(until, self._blocked_until.get(host, 0.0))
         logger.info("%s: rate limit reached; next request in %.0fs", host, wait)
 
@@ -154,7 +154,7 @@ class RateLimitTracker:
             until = self._blocked_until.get(host)
             if until is None:
                 return 0.0
-            left = until - self._clock()  # type: ignore[operator]
+            left = until - self._clock()
             if left <= 0:
                 del self._blocked_until[host]
                 return 0.0

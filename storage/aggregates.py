@@ -12,7 +12,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-
 from typing import Any
 
 from sqlalchemy import Engine, and_, func, select
@@ -105,23 +104,23 @@ def latest_aggregates(
         agg.source, agg.url, agg.item_name, func.max(agg.seen_on).label("seen_on")
     ).group_by(agg.source, agg.url, agg.item_name)
     if brand is not None:
-        newest = newest.where(agg.brand == brand)  # type: ignore[arg-type]
+        newest = newest.where(agg.brand == brand)
     if since is not None:
         day = since.date() if isinstance(since, datetime) else since
-        newest = newest.where(agg.seen_on >= day)  # type: ignore[arg-type,operator]
+        newest = newest.where(agg.seen_on >= day)
     sub = newest.subquery()
     query = (
         select(agg)
         .join(
             sub,
             and_(
-                agg.source == sub.c.source,  # type: ignore[arg-type]
-                agg.url == sub.c.url,  # type: ignore[arg-type]
-                agg.item_name == sub.c.item_name,  # type: ignore[arg-type]
-                agg.seen_on == sub.c.seen_on,  # type: ignore[arg-type]
+                agg.source == sub.c.source,
+                agg.url == sub.c.url,
+                agg.item_name == sub.c.item_name,
+                agg.seen_on == sub.c.seen_on,
             ),
         )
-        .order_by(agg.brand, agg.item_name, agg.url)  # type: ignore[arg-type]
+        .order_by(agg.brand, agg.item_name, agg.url)
     )
     with Session(engine) as session:
         return [

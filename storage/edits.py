@@ -57,7 +57,7 @@ def update_changed(engine: Engine, source: str, mentions: Sequence[Mention]) -> 
                 continue
             session.execute(
                 update(m.Mention)
-                .where(m.Mention.id == mention_id)  # type: ignore[arg-type]
+                .where(m.Mention.id == mention_id)
                 .values(
                     title=new.title,
                     text=new.text,
@@ -68,10 +68,10 @@ def update_changed(engine: Engine, source: str, mentions: Sequence[Mention]) -> 
                     extra=json.dumps(dict(new.extra), default=str) if new.extra else None,
                 )
             )
-            session.execute(delete(m.Analysis).where(m.Analysis.mention_id == mention_id))  # type: ignore[arg-type]
+            session.execute(delete(m.Analysis).where(m.Analysis.mention_id == mention_id))
             session.execute(
                 update(m.MentionBrand)
-                .where(m.MentionBrand.mention_id == mention_id)  # type: ignore[arg-type]
+                .where(m.MentionBrand.mention_id == mention_id)
                 .values(label=None, score=None, method=None)
             )
             changed += 1

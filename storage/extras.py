@@ -25,8 +25,8 @@ def extras_by_id(engine: Engine, mention_ids: Iterable[int]) -> dict[int, dict[s
         for start in range(0, len(ids), 500):
             rows = session.execute(
                 select(m.Mention.id, m.Mention.extra).where(
-                    m.Mention.id.in_(ids[start : start + 500]),  # type: ignore[union-attr]
-                    m.Mention.extra.is_not(None),  # type: ignore[union-attr]
+                    m.Mention.id.in_(ids[start : start + 500]),
+                    m.Mention.extra.is_not(None),
                 )
             )
             for mention_id, raw in rows:

@@ -70,14 +70,14 @@ def record_run_counts(
     with Session(engine) as session, session.begin():
         result = session.execute(
             update(m.Source)
-            .where(m.Source.name == source)  # type: ignore[arg-type]
+            .where(m.Source.name == source)
             .values(
                 last_run_seen=seen,
                 last_run_stored=stored,
                 last_run_skipped=json.dumps(counts, sort_keys=True),
             )
         )
-        if not result.rowcount:  # type: ignore[attr-defined]
+        if not result.rowcount:
             raise ValueError(f"unknown source {source!r}: sync it before recording counts")
 
 
@@ -86,7 +86,9 @@ def run_counts(engine: Engine) -> dict[str, RunCounts]:
     with Session(engine) as session:
         rows = session.execute(
             select(
-                m.Source.name, m.Source.last_run_seen, m.Source.last_run_stored,
+                m.Source.name,
+                m.Source.last_run_seen,
+                m.Source.last_run_stored,
                 m.Source.last_run_skipped,
             )
         ).all()

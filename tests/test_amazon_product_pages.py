@@ -47,9 +47,12 @@ def test_amazon_com_product_page_reviews_without_read_more() -> None:
 
 
 def test_amazon_es_product_page_review_without_leer_mas() -> None:
-    items, _requests, spider = run_parse(
+    items, _requests, _spider = run_parse(
         AmazonReviewSpider,
-        page(ES, "https://www.amazon.es/Yo-Julia-Autores-Espa%C3%B1oles-Iberoamericanos/dp/8408197398"),
+        page(
+            ES,
+            "https://www.amazon.es/Yo-Julia-Autores-Espa%C3%B1oles-Iberoamericanos/dp/8408197398",
+        ),
     )
     (item,) = items
     assert item.external_id == "R6B7W3KBXTLWO"

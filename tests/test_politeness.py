@@ -37,7 +37,9 @@ def test_retries_with_full_jitter_up_to_the_attempts() -> None:
     backoff = Backoff(attempts=3, base_s=1.0, cap_s=30.0)
     slept: list[float] = []
     call = Flaky(UpstreamError("s", "HTTP 502"), UpstreamError("s", "HTTP 503"))
-    assert call_with_backoff(call, backoff=backoff, sleep=slept.append, rng=random.Random(7)) == "ok"
+    assert (
+        call_with_backoff(call, backoff=backoff, sleep=slept.append, rng=random.Random(7)) == "ok"
+    )
     assert call.calls == 3
     expected = random.Random(7)
     assert slept == [expected.uniform(0, 1.0), expected.uniform(0, 2.0)]  # base, doubled

@@ -75,7 +75,9 @@ def test_deleted_comment_in_a_listing_is_skipped_not_stored(http: HttpClient) ->
     assert batch.mentions == []
     assert batch.item_count == 1  # seen
     assert batch.skipped == {"deleted": 1}  # skipped, not an error
-    assert batch.cursor == {"streams": {"comments:test": {"newest": "t1_d7ltvl0", "newest_utc": 1473815863.0}}}
+    assert batch.cursor == {
+        "streams": {"comments:test": {"newest": "t1_d7ltvl0", "newest_utc": 1473815863.0}}
+    }
 
 
 def test_gone_reason_on_real_items() -> None:
@@ -95,7 +97,9 @@ def test_gone_reason_on_real_items() -> None:
 def test_thread_ids_from_ids_and_urls() -> None:
     assert thread_id("1cebxh") == "1cebxh"
     assert thread_id("t3_52o2fl") == "52o2fl"
-    assert thread_id("https://www.reddit.com/r/test/comments/52o2fl/testing_define_bot/") == "52o2fl"
+    assert (
+        thread_id("https://www.reddit.com/r/test/comments/52o2fl/testing_define_bot/") == "52o2fl"
+    )
     with pytest.raises(ValueError, match="not a Reddit submission id or URL: 'r/test'"):
         thread_id("r/test")
     with pytest.raises(ValueError, match="threads"):
@@ -173,7 +177,9 @@ def test_thread_flattened_with_parent_permalinks_and_more_expanded(http: HttpCli
     assert by_id["t3_1cebxh"].extra["edited_at"] == "2013-04-16T00:05:03+00:00"
     # morechildren things carry their own permalink.
     fetched = by_id["t1_fvbhult"]
-    assert fetched.url.endswith("/r/politics/comments/hbo4a7/fauci_warns_of_antiscience_bias_being_a_problem/fvbhult/")
+    assert fetched.url.endswith(
+        "/r/politics/comments/hbo4a7/fauci_warns_of_antiscience_bias_being_a_problem/fvbhult/"
+    )
     assert fetched.text == "America is stupid, what else is new..."
 
 
@@ -207,8 +213,13 @@ def test_an_edited_post_updates_the_stored_mention(tmp_path: Path, http: HttpCli
         mention_id = session.scalars(select(m.Mention.id)).one()
         session.add(
             m.Analysis(
-                mention_id=mention_id, label="negative", score=-0.5, confidence=0.9,
-                language="en", model="test", analyzed_at=datetime.now(UTC),
+                mention_id=mention_id,
+                label="negative",
+                score=-0.5,
+                confidence=0.9,
+                language="en",
+                model="test",
+                analyzed_at=datetime.now(UTC),
             )
         )
         session.commit()

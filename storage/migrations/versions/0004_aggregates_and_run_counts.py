@@ -35,7 +35,9 @@ def upgrade() -> None:
         sa.Column("seen_on", sa.Date(), nullable=False),
         sa.Column("seen_at", storage.models.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("source", "url", "item_name", "seen_on", name="uq_rating_aggregates_day"),
+        sa.UniqueConstraint(
+            "source", "url", "item_name", "seen_on", name="uq_rating_aggregates_day"
+        ),
     )
     with op.batch_alter_table("rating_aggregates", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_rating_aggregates_brand"), ["brand"], unique=False)

@@ -20,6 +20,7 @@ def test_polite_defaults() -> None:
     assert settings.get("USER_AGENT").startswith("BrandPulse/")
     assert "Scrapy" not in settings.get("USER_AGENT")
     assert list(settings.getdict("ITEM_PIPELINES")) == [
+        "spiders.aggregates.AggregatePipeline",
         "spiders.pipelines.ItemTypePipeline",
         "spiders.pipelines.RecordsPipeline",
     ]

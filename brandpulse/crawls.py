@@ -16,9 +16,9 @@ from domain import defaults
 from domain.kinds import Voice, crawl_type, kinds_of
 from domain.records import SkipReason
 from spiders import CrawlResult, run_crawl
+from storage import Repository
 from storage.aggregates import save_aggregates
 from storage.run_counts import record_run_counts, skip_counts
-from storage import Repository
 
 logger = logging.getLogger(__name__)
 
@@ -114,9 +114,7 @@ def crawl(
         item_count=len(result.records) + result.items_known,
     )
     if result.aggregates:  # overall ratings for the competitor grid, per item and day
-        save_aggregates(
-            repo.engine, [a.to_aggregate(source, brand) for a in result.aggregates]
-        )
+        save_aggregates(repo.engine, [a.to_aggregate(source, brand) for a in result.aggregates])
     if result.unreadable_records:  # torn lines of a killed crawl: counted, never silent
         report.seen += result.unreadable_records
         report.skip(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
@@ -47,7 +48,7 @@ class RunCounts:
         return f"{self.skipped_total} ({parts})"
 
 
-def skip_counts(*counts: Mapping[str, int]) -> dict[str, int]:
+def skip_counts(*counts: Mapping[Any, int]) -> dict[str, int]:
     """Several ``{reason: count}`` mappings (``SkipReason`` keys or plain strings, e.g.
     the intake's and a listener's own) added up under plain string keys."""
     total: dict[str, int] = {}

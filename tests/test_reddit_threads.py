@@ -258,3 +258,31 @@ def test_run_counts_are_stored_and_shown(tmp_path: Path) -> None:
         ["reddit", "9", "6", "3", "(deleted", "1,", "duplicate", "2)"],
         ["feeds", "-", "-", "-"],
     ]
+
+
+def test_the_intake_rewrites_an_edited_post_instead_of_duplicating_it(
+    tmp_path: Path, http: HttpClient
+) -> None:
+    from brandpulse.intake import Intake
+
+    engine = make_engine("sqlite:///" + str(tmp_path / "bp.db"))
+    init_db(engine)
+    repo = Repository(engine)
+    repo.sync_source("reddit", "reddit")
+    routes = {
+        ("POST", "/api/v1/access_token"): [TOKEN],
+        ("GET", "/comments/1cebxh/"): [reply(THREAD_1CEBXH)],
+    }
+    with ReplayServer(routes) as server:
+        batch = listener(server, http, threads=("1cebxh",), more_limit=0).fetch(None)
+    post = batch.mentions[0]
+    before = replace(post, text=post.text.split("\n\nedit:")[0])  # as first published
+    intake = Intake(repo, [])
+    first = intake.admit("reddit", [before], keep_unbranded=True)
+    assert (first.stored, first.updated) == (1, 0)
+    second = intake.admit("reddit", batch.mentions, keep_unbranded=True)
+    assert (second.stored, second.updated, dict(second.skipped)) == (5, 1, {})
+    third = intake.admit("reddit", batch.mentions, keep_unbranded=True)
+    assert (third.stored, third.updated, third.skipped["duplicate"]) == (0, 0, 6)
+    with Session(engine) as session:
+        assert session.query(m.Mention).count() == 6

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
 from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -111,8 +111,15 @@ def test_latest_aggregates_per_item_and_day(tmp_path: Path) -> None:
         engine,
         [
             replace(reading, rating_value=8.6, rating_count=1287, seen_at=day1 + timedelta(days=1)),
-            replace(reading, source="other", url="https://b.example/x", item_name="Rival X",
-                    brand="Rival", rating_value=7.1, seen_at=day1),
+            replace(
+                reading,
+                source="other",
+                url="https://b.example/x",
+                item_name="Rival X",
+                brand="Rival",
+                rating_value=7.1,
+                seen_at=day1,
+            ),
         ],
     )
     latest = latest_aggregates(engine)
@@ -127,8 +134,6 @@ def test_latest_aggregates_per_item_and_day(tmp_path: Path) -> None:
         from sqlalchemy import text
 
         assert conn.execute(text("select count(*) from rating_aggregates")).scalar() == 3
-
-
 
 
 @pytest.fixture
@@ -172,11 +177,12 @@ def test_crawl_of_an_aggregate_only_page_stores_it_and_succeeds(
 
 
 def test_export_carries_verified_helpful_votes_and_owner_reply(tmp_path: Path) -> None:
+    from test_spider_parse import run_parse
+
     from brandpulse.cli_data import EXPORT_FIELDS, mention_record
     from spiders.amazon import AmazonReviewSpider
     from storage import Repository
     from storage.extras import extras_by_id
-    from test_spider_parse import run_parse
 
     engine = make_engine(f"sqlite:///{tmp_path / 'export.db'}")
     init_db(engine)

@@ -38,13 +38,15 @@ class RunCounts:
         return sum(self.skipped.values())
 
     def skipped_text(self) -> str:
-        """``"3 (deleted 2, duplicate 1)"``; ``"0"`` when nothing was skipped."""
+        """``"3 (deleted 2, off-brand 1)"``; ``"0"`` when nothing was skipped."""
         if not self.skipped_total:
             return "0"
         order = [r for r in SKIP_REASONS if r in self.skipped] + sorted(
             r for r in self.skipped if r not in SKIP_REASONS
         )
-        parts = ", ".join(f"{r} {self.skipped[r]}" for r in order if self.skipped[r])
+        parts = ", ".join(
+            f"{r.replace('_', '-')} {self.skipped[r]}" for r in order if self.skipped[r]
+        )
         return f"{self.skipped_total} ({parts})"
 
 

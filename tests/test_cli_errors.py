@@ -138,10 +138,11 @@ def test_sources_applies_the_config_without_writing(tmp_path: Path) -> None:
     )
     result = runner.invoke(app, ["sources", "--config", str(_config(tmp_path, url, sources))])
     assert result.exit_code == 0, result.output
-    rows = {line.split()[0]: line for line in result.stdout.splitlines()[2:] if line.strip()}
+    health, _last_run = result.stdout.split("\n\n", 1)  # the health table, then run counts
+    rows = {line.split()[0]: line for line in health.splitlines()[2:] if line.strip()}
     assert rows["acme-feed"].split()[2] == "ok"
     assert "disabled" in rows["old-feed"] and "enabled = false in the config" in rows["old-feed"]
-    assert result.stdout.splitlines()[-1] == "not run yet (no health stored): new-feed"
+    assert health.splitlines()[-1] == "not run yet (no health stored): new-feed"
 
 
 @pytest.mark.postgres

@@ -1,6 +1,6 @@
 """rating aggregates per item and day; per-run counts on the source health row
 
-Revision ID: 0004_collector_fixes
+Revision ID: 0004016
 Revises: 0003
 Create Date: 2026-12-01 05:00:00
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 import storage.models
 
-revision: str = "0004_collector_fixes"
+revision: str = "0004016"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

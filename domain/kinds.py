@@ -91,6 +91,8 @@ SOURCE_KINDS: dict[str, SourceKind] = _kinds(
     SourceKind("googleplay", "Google Play", Voice.REVIEW, "listener",
                "listeners.googleplay:GooglePlayListener", carries_ratings=True,
                reply_venue="the Google Play Console (Ratings and reviews → Reply)"),
+    SourceKind("bluesky", "Bluesky", Voice.POST, "listener",
+               "listeners.bluesky:BlueskyListener"),
     SourceKind("github", "GitHub issues", Voice.POST, "listener",
                "listeners.github:GitHubListener"),
     SourceKind("stackexchange", "Stack Exchange", Voice.POST, "listener",

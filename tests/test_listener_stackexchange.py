@@ -27,8 +27,10 @@ from listeners.stackexchange import (
     question_to_mention,
 )
 
-FIXTURE = Path(__file__).parent / "fixtures" / "stackexchange" / "questions.json"
-BODY = FIXTURE.read_text(encoding="utf-8")
+FIXTURES = Path(__file__).parent / "fixtures" / "stackexchange"
+BODY = (FIXTURES / "questions.json").read_text(encoding="utf-8")
+# /2.2/search?intitle=java of 2018-11-30 with a filter that includes bodies (2 questions)
+WITH_BODIES = (FIXTURES / "search_intitle_java_2018.json").read_text(encoding="utf-8")
 PATH = "/2.2/search/advanced"
 QUERIES = [BrandQuery("Rails", ("rails",))]
 
@@ -99,6 +101,36 @@ def test_maps_the_recorded_questions(http: HttpClient) -> None:
     assert batch.warnings == []  # 247 of 300 requests left
 
 
+def test_maps_a_second_recording_with_html_bodies(http: HttpClient) -> None:
+    """Another day, query and filter: bodies are HTML, turned into what a reader sees."""
+    with ReplayServer({("GET", PATH): [(200, {}, WITH_BODIES)]}) as server:
+        batch = make(server, http, [BrandQuery("Java", ("java",))], filter="withbody").fetch(None)
+        (call,) = server.requests  # has_more is true, but a first run reads one page
+    assert call.query["filter"] == "withbody"
+    jmh, firefox = batch.mentions
+    assert (jmh.author, firefox.author) == ("Praneeth Vadlakonda", "Satya G")
+    assert jmh.title == (
+        "A fatal error has been detected by the Java Runtime Environment (SIGBUS (0x7))"
+    )
+    assert jmh.published_at == datetime(2018, 11, 30, 9, 19, 11, tzinfo=UTC)
+    assert firefox.published_at == datetime(2018, 11, 29, 12, 31, 20, tzinfo=UTC)
+    assert jmh.text.startswith("We have written JMH custom bench marking to our test cases, ")
+    assert "below error.\nA fatal error has been detected by the Java Runtime Environment:\n" in (
+        jmh.text
+    )  # paragraphs and the blockquote on their own lines, no tags
+    assert jmh.text.endswith("can you please provide your valuable suggestion on this, thank you.")
+    assert 'I want to set Firefox preference to use "Java Web Launcher" as' in firefox.text
+    assert 'prf.setPreference("browser.helperApps.neverAsk.openFile","application/jnlp");' in (
+        firefox.text
+    )
+    assert firefox.text.endswith('"....\\geckodriver.exe");\nWebDriver ff = new FirefoxDriver(prf)')
+    assert "<p>" not in jmh.text + firefox.text
+    assert (jmh.engagement, jmh.comment_count, jmh.extra["is_answered"]) == (0, 0, False)
+    assert batch.cursor == {
+        "streams": {"stackoverflow|Java|java": {"since": 1543569551, "ids": [53554542]}}
+    }
+
+
 def test_resumes_from_fromdate_and_keeps_only_newer_questions(http: HttpClient) -> None:
     cursor = {"streams": {"stackoverflow|Rails|rails": {"since": 1454533507, "ids": [35187659]}}}
     with ReplayServer({("GET", PATH): [(200, {}, BODY)]}) as server:
@@ -167,7 +199,7 @@ def test_malformed_reply_names_the_source(http: HttpClient) -> None:
 
 def test_a_question_without_title_and_body_is_skipped() -> None:
     """A recorded question with its text removed, as a deleted question would be."""
-    item = json.loads(BODY)["items"][0]
+    item = json.loads(WITH_BODIES)["items"][0]
     assert question_to_mention("se", "stackoverflow", item) is not None
     blank = {**item, "title": "", "body": ""}
     assert question_to_mention("se", "stackoverflow", blank) is None

@@ -3,7 +3,8 @@
 
 One stream per brand term (``q``), newest first (``sort=latest``). The cursor keeps,
 per stream, the newest ``indexedAt`` seen and the post URIs indexed at that instant;
-later runs pass it as ``since`` (inclusive) and drop those URIs, and follow the
+later runs pass it (less 15 minutes, as ``since`` filters on creation time) as
+``since``, drop what they had, and follow the
 reply's ``cursor`` page after page (up to ``max_pages``) until they reach posts they
 already had. The first run reads one page (no backfill).
 
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -38,6 +39,10 @@ logger = logging.getLogger(__name__)
 
 BSKY_WEB = "https://bsky.app"
 NO_UNAUTHENTICATED = "!no-unauthenticated"
+#: ``since`` filters on a post's sort time (its creation time, at most its indexing time),
+#: while the cursor holds indexing times: ask from a little earlier so a post written
+#: before the last run but indexed after it is not filtered out. Repeats are dropped.
+SINCE_MARGIN = timedelta(minutes=15)
 
 
 class BlueskySettings(ListenerSettings):
@@ -123,8 +128,11 @@ class BlueskyListener(BaseListener[BlueskySettings]):
     def _page(self, term: str, since: str | None, cursor: str | None) -> Mapping[str, Any]:
         url = self.settings.base_url.rstrip("/") + "/xrpc/app.bsky.feed.searchPosts"
         params: dict[str, str | int] = {"q": term, "sort": "latest", "limit": self.settings.limit}
-        if since:
-            params["since"] = since
+        since_dt = _parse_time(since)
+        if since_dt:
+            params["since"] = (since_dt - SINCE_MARGIN).isoformat(timespec="milliseconds")[
+                :-6
+            ] + "Z"
         if self.settings.lang:
             params["lang"] = self.settings.lang
         if cursor:

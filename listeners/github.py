@@ -1,7 +1,9 @@
 """GitHub issues and pull requests that mention a brand, through the REST search API
 (``GET /search/issues``).
 
-One stream per brand: its terms joined with ``OR`` (quoted when they contain spaces),
+One stream per brand: its terms joined with ``OR`` (quoted when they contain spaces;
+GitHub allows five operators, so a brand with more than six terms gets one stream per
+six, keyed ``<brand>#2``, ...),
 plus the configured ``repos`` (``repo:owner/name``) and ``qualifiers``; pull requests
 are left out unless ``include_pull_requests``. Results are sorted by ``updated``,
 newest first. The cursor keeps, per stream, the newest ``updated_at`` seen and the
@@ -39,6 +41,9 @@ from listeners.http import parse_retry_after
 from storage.records import Mention
 
 logger = logging.getLogger(__name__)
+
+#: GitHub search allows at most five AND/OR/NOT operators: six terms per query.
+MAX_TERMS = 6
 
 
 class GitHubSettings(ListenerSettings):
@@ -129,7 +134,8 @@ def issue_to_mention(source: str, item: Mapping[str, Any]) -> Mention | None:
 class GitHubListener(BaseListener[GitHubSettings]):
     """Searches GitHub issues (and optionally pull requests) for each brand.
 
-    Cursor: ``{"streams": {"<brand>": {"since": "<ISO updated_at>", "ids": [id, ...]}}}``.
+    Cursor: ``{"streams": {"<brand>": {"since": "<ISO updated_at>", "ids": [id, ...]}}}``
+    (``"<brand>#2"`` ... for a brand's seventh term onwards).
     """
 
     kind: ClassVar[str] = "github"
@@ -242,18 +248,16 @@ class GitHubListener(BaseListener[GitHubSettings]):
         collected = StreamBatch(self.name)
         self._spent = False
         for query in self.queries:
-            terms = tuple(t for t in query.terms if t.strip())
-            if not terms:
-                continue
-            if self._spent:
-                collected.add(query.brand, (), raw_count=0, state=old.get(query.brand))
-                continue
-            items, state = self._poll(terms, old.get(query.brand), collected.warnings)
-            mentions = [issue_to_mention(self.name, item) for item in items]
-            collected.add(
-                query.brand,
-                (m for m in mentions if m is not None),
-                raw_count=len(items),
-                state=state,
-            )
+            terms = tuple(dict.fromkeys(t.strip() for t in query.terms if t.strip()))
+            for number, start in enumerate(range(0, len(terms), MAX_TERMS)):
+                key = query.brand if number == 0 else f"{query.brand}#{number + 1}"
+                if self._spent:
+                    collected.add(key, (), raw_count=0, state=old.get(key))
+                    continue
+                chunk = terms[start : start + MAX_TERMS]
+                items, state = self._poll(chunk, old.get(key), collected.warnings)
+                mentions = [issue_to_mention(self.name, item) for item in items]
+                collected.add(
+                    key, (m for m in mentions if m is not None), raw_count=len(items), state=state
+                )
         return collected.batch()

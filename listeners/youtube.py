@@ -6,9 +6,10 @@ Streams: one per ``video_ids`` entry (``videoId=``) and one per ``channel_ids`` 
 newest first (``order=time``). The cursor keeps, per stream, the newest top-level
 ``publishedAt`` seen and the thread ids published at that second; later runs page
 (``pageToken``) until they reach threads older than that, up to ``max_pages``. The
-first run reads one page. Replies are stored when their thread is read (the API
-includes up to 5 per thread; a thread's full reply list needs ``comments.list``,
-which this listener does not call). Brands are matched on the comment text.
+first run reads one page. Replies are stored when their thread is read, including
+replies newer than the cursor on a thread already seen (the API includes up to 5 per
+thread; a thread's full reply list needs ``comments.list``, which this listener does
+not call). Brands are matched on the comment text.
 
 The API key (``api_key``, e.g. ``${YOUTUBE_API_KEY}``) is required; without one the
 source is reported disabled. It is sent in the ``X-Goog-Api-Key`` header, never in a
@@ -78,6 +79,10 @@ def _parse_time(value: Any) -> datetime | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
     except ValueError:
         return None
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def seconds_until_quota_reset(now: datetime | None = None) -> float | None:
@@ -156,7 +161,8 @@ def _thread_time(thread: Mapping[str, Any]) -> str:
 class YouTubeListener(BaseListener[YouTubeSettings]):
     """Reads comment threads of configured videos and channels.
 
-    Cursor: ``{"streams": {"video:<id>" | "channel:<id>": {"since": ISO, "ids": [...]}}}``.
+    Cursor: ``{"streams": {"video:<id>" | "channel:<id>": {"since": ISO, "ids": [...],
+    "replies_since": ISO}}}`` (``replies_since``: the newest comment or reply stored).
     """
 
     kind: ClassVar[str] = "youtube"
@@ -244,17 +250,24 @@ class YouTubeListener(BaseListener[YouTubeSettings]):
 
     def _poll(
         self, stream: tuple[str, str], state: Mapping[str, Any] | None, warnings: list[str]
-    ) -> tuple[list[Mapping[str, Any]], dict[str, Any] | None]:
+    ) -> tuple[list[Mention], int, dict[str, Any] | None]:
+        """``(new mentions, threads read, new state)`` of one stream.
+
+        A thread already seen (top-level comment at or before the cursor) still gives its
+        replies published after the cursor: a new answer to an old comment is kept.
+        """
         since = str(state["since"]) if state and state.get("since") else None
         since_dt = _parse_time(since)
+        replies_since = _parse_time((state or {}).get("replies_since")) or since_dt
         seen = set(state.get("ids") or []) if state else set()
+        kept = dict(state) if state else None
         threads: list[Mapping[str, Any]] = []
         token: str | None = None
         pages = self.settings.max_pages if since else 1
         for page in range(pages):
             payload = self._page(stream, token, warnings)
             if payload is None:
-                return [], dict(state) if state else None
+                return [], 0, kept
             threads.extend(payload["items"])
             token = payload.get("nextPageToken") or None
             moments = [m for t in payload["items"] if (m := _parse_time(_thread_time(t)))]
@@ -266,28 +279,41 @@ class YouTubeListener(BaseListener[YouTubeSettings]):
                     f"{stream[0]} {stream[1]}: more than {len(threads)} new threads; older ones "
                     "in this window were skipped (raise max_pages or poll more often)"
                 )
-        if not threads:
-            return [], dict(state) if state else None
-        fresh = []
+        mentions: list[Mention] = []
         for thread in threads:
             moment = _parse_time(_thread_time(thread))
-            if (
+            known = bool(
                 since_dt
                 and moment
                 and (moment < since_dt or (moment == since_dt and thread["id"] in seen))
-            ):
-                continue
-            fresh.append(thread)
+            )
+            for mention in thread_to_mentions(self.name, thread, replies=self.settings.replies):
+                if mention.extra["kind"] == "comment" and known:
+                    continue
+                if (
+                    mention.extra["kind"] == "reply"
+                    and replies_since
+                    and mention.published_at
+                    and mention.published_at <= replies_since
+                ):
+                    continue
+                mentions.append(mention)
         times = [(m, t["id"]) for t in threads if (m := _parse_time(_thread_time(t)))]
         if not times:
-            return fresh, dict(state) if state else None
+            return mentions, len(threads), kept
         newest = max(m for m, _ in times)
+        if since_dt and newest < since_dt:
+            return mentions, len(threads), kept
         ids = sorted({i for m, i in times if m == newest})
         if since_dt == newest:
             ids = sorted(seen | set(ids))
-        if since_dt and newest < since_dt:
-            return fresh, dict(state) if state else None
-        return fresh, {"since": newest.strftime("%Y-%m-%dT%H:%M:%SZ"), "ids": ids}
+        reply_times = [m.published_at for m in mentions if m.published_at]
+        newest_reply = max([*reply_times, *([replies_since] if replies_since else [])])
+        return (
+            mentions,
+            len(threads),
+            {"since": _iso(newest), "ids": ids, "replies_since": _iso(newest_reply)},
+        )
 
     def fetch(self, cursor: Mapping[str, Any] | None) -> Batch:
         """Read every configured video and channel once; raises a ListenerError on failure."""
@@ -300,11 +326,6 @@ class YouTubeListener(BaseListener[YouTubeSettings]):
         ]
         for stream in streams:
             key = f"{stream[0]}:{stream[1]}"
-            threads, state = self._poll(stream, old.get(key), collected.warnings)
-            mentions = [
-                m
-                for thread in threads
-                for m in thread_to_mentions(self.name, thread, replies=self.settings.replies)
-            ]
-            collected.add(key, mentions, raw_count=len(threads), state=state)
+            mentions, count, state = self._poll(stream, old.get(key), collected.warnings)
+            collected.add(key, mentions, raw_count=count, state=state)
         return collected.batch()

@@ -101,6 +101,22 @@ def test_resumes_with_updated_qualifier_and_drops_what_it_had(http: HttpClient) 
     assert batch.mentions == [] and batch.cursor == cursor
 
 
+def test_more_than_six_terms_are_split_into_queries_github_accepts(http: HttpClient) -> None:
+    terms = ("sesame", "open sesame", "a", "b", "c", "d", "e")
+    with ReplayServer({("GET", PATH): [(200, HEADERS, BODY)]}) as server:
+        listener = GitHubListener(
+            GitHubSettings(base_url=server.url),
+            name="gh",
+            http=http,
+            queries=[BrandQuery("Sesame", terms)],
+        )
+        batch = listener.fetch(None)
+        queries = [r.query["q"] for r in server.requests]
+    assert queries == ['sesame OR "open sesame" OR a OR b OR c OR d is:issue', "e is:issue"]
+    assert batch.cursor is not None and set(batch.cursor["streams"]) == {"Sesame", "Sesame#2"}
+    assert len(batch.mentions) == 2  # the same two issues, once
+
+
 def test_token_goes_in_a_header_and_never_into_logs_or_errors(
     http: HttpClient, caplog: pytest.LogCaptureFixture
 ) -> None:

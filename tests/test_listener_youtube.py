@@ -97,7 +97,13 @@ def test_maps_the_recorded_thread_and_its_reply(http: HttpClient) -> None:
     assert reply.extra["kind"] == "reply" and reply.extra["parent_id"] == THREAD
     assert reply.comment_count is None
     assert batch.cursor == {
-        "streams": {f"video:{VIDEO}": {"since": "2024-09-23T19:06:29Z", "ids": [THREAD]}}
+        "streams": {
+            f"video:{VIDEO}": {
+                "since": "2024-09-23T19:06:29Z",
+                "ids": [THREAD],
+                "replies_since": "2024-09-24T02:04:58Z",
+            }
+        }
     }
 
 
@@ -109,7 +115,11 @@ def test_replies_can_be_left_out(http: HttpClient) -> None:
 
 
 def test_channel_stream_and_resume_without_repeats(http: HttpClient) -> None:
-    state = {"since": "2024-09-23T19:06:29Z", "ids": [THREAD]}
+    state = {
+        "since": "2024-09-23T19:06:29Z",
+        "ids": [THREAD],
+        "replies_since": "2024-09-24T02:04:58Z",
+    }
     cursor = {"streams": {"channel:UC8-VPb0BrTumJCcAk5kKD8w": state}}
     with ReplayServer({("GET", PATH): [(200, {}, BODY)]}) as server:
         listener = make(server, http, video_ids=(), channel_ids=("UC8-VPb0BrTumJCcAk5kKD8w",))
@@ -117,6 +127,21 @@ def test_channel_stream_and_resume_without_repeats(http: HttpClient) -> None:
         (call,) = server.requests  # no nextPageToken: one page
     assert call.query["allThreadsRelatedToChannelId"] == "UC8-VPb0BrTumJCcAk5kKD8w"
     assert batch.mentions == [] and batch.cursor == cursor
+
+
+def test_a_new_reply_to_a_known_thread_is_kept(http: HttpClient) -> None:
+    """The cursor saw the thread before its reply was written (02:04:58 the next day)."""
+    state = {
+        "since": "2024-09-23T19:06:29Z",
+        "ids": [THREAD],
+        "replies_since": "2024-09-23T20:00:00Z",
+    }
+    with ReplayServer({("GET", PATH): [(200, {}, BODY)]}) as server:
+        batch = make(server, http).fetch({"streams": {f"video:{VIDEO}": state}})
+    (reply,) = batch.mentions  # the known top-level comment is not repeated
+    assert reply.text == "test reply"
+    assert batch.cursor is not None
+    assert batch.cursor["streams"][f"video:{VIDEO}"]["replies_since"] == "2024-09-24T02:04:58Z"
 
 
 def test_the_key_goes_in_a_header_and_never_into_urls_logs_or_errors(

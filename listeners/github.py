@@ -230,12 +230,24 @@ class GitHubListener(BaseListener[GitHubSettings]):
                     f"{query!r}: more than {pages * self.settings.per_page} updated items; "
                     "older ones in this window were skipped (raise max_pages or poll more often)"
                 )
-        fresh = [i for i in items if not (i["updated_at"] == since and str(i["id"]) in seen)]
+        since_dt = _parse_time(since)
+        fresh = []
+        for item in items:
+            moment = _parse_time(item["updated_at"])
+            if (
+                since_dt
+                and moment
+                and (moment < since_dt or (moment == since_dt and str(item["id"]) in seen))
+            ):
+                continue  # had it (a server ignoring updated:>= is tolerated too)
+            fresh.append(item)
         if not items:
             return [], dict(state) if state else None
         newest = max(
             _parse_time(i["updated_at"]) or datetime.min.replace(tzinfo=UTC) for i in items
         )
+        if since_dt and newest < since_dt:
+            return fresh, dict(state) if state else None
         newest_s = _iso(newest)
         ids = sorted({str(i["id"]) for i in items if _parse_time(i["updated_at"]) == newest})
         if since == newest_s:

@@ -99,6 +99,11 @@ def test_resumes_with_updated_qualifier_and_drops_what_it_had(http: HttpClient) 
         f"sesame repo:{REPO} is:issue updated:>=2017-10-10T16:00:00Z"
     ]
     assert batch.mentions == [] and batch.cursor == cursor
+    # a cursor newer than everything served (this server ignores updated:>=): nothing kept
+    later = {"streams": {"Sesame": {"since": "2018-01-01T00:00:00Z", "ids": []}}}
+    with ReplayServer({("GET", PATH): [(200, HEADERS, BODY)]}) as server:
+        batch = make(server, http).fetch(later)
+    assert batch.mentions == [] and batch.cursor == later
 
 
 def test_more_than_six_terms_are_split_into_queries_github_accepts(http: HttpClient) -> None:

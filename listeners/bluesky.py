@@ -16,8 +16,9 @@ complete coverage of busy brands consume Jetstream (the JSON firehose) with its 
 ``cursor`` instead; this listener is the simple, polite option for light monitoring.
 
 Posts whose author carries the ``!no-unauthenticated`` label asked not to be shown to
-logged-out viewers; they are skipped unless ``respect_no_unauthenticated`` is false.
-Posts without text (image-only) are skipped too. Rate limits: the AppView sends
+logged-out viewers; they are not stored (a warning counts them) unless
+``respect_no_unauthenticated`` is false. Posts without text (image-only) are handed on:
+the intake counts them as deleted. Rate limits: the AppView sends
 ``RateLimit-Remaining`` / ``RateLimit-Reset``; at 0 the run stops searching
 (warning) and keeps the cursors; HTTP 429 is retried by the shared client.
 """
@@ -73,12 +74,15 @@ def _parse_time(value: Any) -> datetime | None:
 def post_to_mention(
     source: str, post: Mapping[str, Any], *, respect_no_unauthenticated: bool = True
 ) -> Mention | None:
-    """A ``postView`` as a mention; None when it has no text or its author opted out."""
+    """A ``postView`` as a mention; None when its author opted out of logged-out viewing.
+
+    A post without text (images only) is left to the intake, which counts it as deleted.
+    """
     record = post.get("record") or {}
     author = post.get("author") or {}
     text = str(record.get("text") or "").strip()
     labels = [str(x.get("val")) for x in author.get("labels") or [] if isinstance(x, dict)]
-    if not text or (respect_no_unauthenticated and NO_UNAUTHENTICATED in labels):
+    if respect_no_unauthenticated and NO_UNAUTHENTICATED in labels:
         return None
     uri = str(post["uri"])
     handle = str(author.get("handle") or author.get("did") or "")
@@ -220,6 +224,7 @@ class BlueskyListener(BaseListener[BlueskySettings]):
         old = dict((cursor or {}).get("streams") or {})
         collected = StreamBatch(self.name)
         self._spent, self._reset = False, None
+        opted_out: set[str] = set()
         for query in self.queries:
             for term in dict.fromkeys(t.strip() for t in query.terms if t.strip()):
                 key = f"{query.brand}|{term}"
@@ -227,17 +232,24 @@ class BlueskyListener(BaseListener[BlueskySettings]):
                     collected.add(key, (), raw_count=0, state=old.get(key))
                     continue
                 posts, state = self._poll(term, old.get(key), collected.warnings)
-                mentions = (
-                    post_to_mention(
+                mentions = []
+                for post in posts:
+                    mention = post_to_mention(
                         self.name,
-                        p,
+                        post,
                         respect_no_unauthenticated=self.settings.respect_no_unauthenticated,
                     )
-                    for p in posts
-                )
-                collected.add(
-                    key, (m for m in mentions if m is not None), raw_count=len(posts), state=state
-                )
+                    if mention is None:
+                        opted_out.add(str(post["uri"]))
+                    else:
+                        mentions.append(mention)
+                collected.add(key, mentions, raw_count=len(posts), state=state)
+        if opted_out:
+            collected.warnings.append(
+                f"{len(opted_out)} posts not stored: their authors asked not to be shown to "
+                "logged-out viewers (!no-unauthenticated; respect_no_unauthenticated = false "
+                "keeps them)"
+            )
         if self._spent:
             collected.warnings.append(
                 f"Bluesky rate limit spent (resets at {self._reset}); "

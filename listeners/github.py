@@ -97,12 +97,11 @@ def search_query(terms: tuple[str, ...], settings: GitHubSettings, since: str | 
     return " ".join(parts)
 
 
-def issue_to_mention(source: str, item: Mapping[str, Any]) -> Mention | None:
-    """A search hit as a mention; None for an item with neither title nor body."""
+def issue_to_mention(source: str, item: Mapping[str, Any]) -> Mention:
+    """A search hit as a mention (one without title and body is left to the intake, which
+    counts it as deleted)."""
     title = str(item.get("title") or "").strip()
     body = str(item.get("body") or "").strip()
-    if not title and not body:
-        return None
     user = item.get("user") or {}
     repo_url = str(item.get("repository_url") or "")
     repo = "/".join(repo_url.rstrip("/").split("/")[-2:]) if "/repos/" in repo_url else None
@@ -269,7 +268,5 @@ class GitHubListener(BaseListener[GitHubSettings]):
                 chunk = terms[start : start + MAX_TERMS]
                 items, state = self._poll(chunk, old.get(key), collected.warnings)
                 mentions = [issue_to_mention(self.name, item) for item in items]
-                collected.add(
-                    key, (m for m in mentions if m is not None), raw_count=len(items), state=state
-                )
+                collected.add(key, mentions, raw_count=len(items), state=state)
         return collected.batch()

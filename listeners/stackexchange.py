@@ -66,12 +66,11 @@ class StackExchangeSettings(ListenerSettings):
     )
 
 
-def question_to_mention(source: str, site: str, item: Mapping[str, Any]) -> Mention | None:
-    """A question as a mention (entities decoded); None when it has no title and no body."""
+def question_to_mention(source: str, site: str, item: Mapping[str, Any]) -> Mention:
+    """A question as a mention, entities decoded (one without title and body is left to
+    the intake, which counts it as deleted)."""
     title = html.unescape(str(item.get("title") or "")).strip()
     body = html_to_text(str(item.get("body") or ""))
-    if not title and not body:
-        return None
     owner = item.get("owner") or {}
     created = item.get("creation_date")
     score = item.get("score")
@@ -229,11 +228,6 @@ class StackExchangeListener(BaseListener[StackExchangeSettings]):
                         collected.add(key, (), raw_count=0, state=old.get(key))
                         continue
                     items, state = self._poll(site, term, old.get(key), collected.warnings)
-                    mentions = (question_to_mention(self.name, site, i) for i in items)
-                    collected.add(
-                        key,
-                        (m for m in mentions if m is not None),
-                        raw_count=len(items),
-                        state=state,
-                    )
+                    mentions = [question_to_mention(self.name, site, i) for i in items]
+                    collected.add(key, mentions, raw_count=len(items), state=state)
         return collected.batch()

@@ -100,12 +100,11 @@ def seconds_until_quota_reset(now: datetime | None = None) -> float | None:
 
 def comment_to_mention(
     source: str, comment: Mapping[str, Any], *, reply_count: int | None = None
-) -> Mention | None:
-    """A ``youtube#comment`` as a mention; None when its text is empty (deleted/blank)."""
+) -> Mention:
+    """A ``youtube#comment`` as a mention (an empty one is left to the intake, which counts
+    it as deleted)."""
     snippet = comment.get("snippet") or {}
     text = str(snippet.get("textDisplay") or snippet.get("textOriginal") or "").strip()
-    if not text:
-        return None
     video_id = str(snippet.get("videoId") or "")
     comment_id = str(comment["id"])
     likes = snippet.get("likeCount")
@@ -139,17 +138,13 @@ def thread_to_mentions(source: str, thread: Mapping[str, Any], *, replies: bool)
     top = snippet.get("topLevelComment")
     count = snippet.get("totalReplyCount")
     if isinstance(top, dict) and top.get("id"):
-        mention = comment_to_mention(
-            source, top, reply_count=count if isinstance(count, int) else None
+        out.append(
+            comment_to_mention(source, top, reply_count=count if isinstance(count, int) else None)
         )
-        if mention is not None:
-            out.append(mention)
     if replies:
         for reply in (thread.get("replies") or {}).get("comments") or []:
             if isinstance(reply, dict) and reply.get("id"):
-                mention = comment_to_mention(source, reply)
-                if mention is not None:
-                    out.append(mention)
+                out.append(comment_to_mention(source, reply))
     return out
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from replay_server import ReplayServer, load_vcr_yaml
 
+from domain.records import InvalidRecord, SkipReason, check_mention
 from listeners import listener_class
 from listeners.base import Backoff, BrandQuery
 from listeners.bluesky import BlueskyListener, BlueskySettings, post_to_mention
@@ -96,7 +97,10 @@ def test_maps_the_recorded_search(http: HttpClient) -> None:
             }
         }
     }
-    assert batch.warnings == []
+    assert batch.warnings == [
+        "4 posts not stored: their authors asked not to be shown to logged-out viewers "
+        "(!no-unauthenticated; respect_no_unauthenticated = false keeps them)"
+    ]
 
 
 def test_opted_out_authors_can_be_kept_when_configured(http: HttpClient) -> None:
@@ -129,7 +133,7 @@ def test_pages_with_the_reply_cursor_until_it_reaches_known_posts(http: HttpClie
         )
         calls = server.requests
     assert [c.query.get("cursor") for c in calls] == [None, "25"]
-    assert len(batch.warnings) == 1 and "more than 50 new posts" in batch.warnings[0]
+    assert len(batch.warnings) == 2 and "more than 50 new posts" in batch.warnings[0]
     assert len(batch.mentions) == 21  # the second (same) page adds nothing new
 
 
@@ -145,8 +149,10 @@ def test_spent_rate_limit_stops_searching_and_keeps_cursors(http: HttpClient) ->
     assert batch.cursor is not None
     assert batch.cursor["streams"]["Gerrymander|gerrymander"] == old["Gerrymander|gerrymander"]
     assert batch.warnings == [
+        "4 posts not stored: their authors asked not to be shown to logged-out viewers "
+        "(!no-unauthenticated; respect_no_unauthenticated = false keeps them)",
         "Bluesky rate limit spent (resets at 1747676784); "
-        "the remaining searches wait for the next run"
+        "the remaining searches wait for the next run",
     ]
 
 
@@ -184,8 +190,14 @@ def test_malformed_reply_names_the_source(http: HttpClient) -> None:
             make(server, http).fetch(None)
 
 
-def test_a_post_without_text_is_skipped() -> None:
-    """A recorded post with its text removed, as an image-only post comes."""
+def test_a_post_without_text_is_counted_as_deleted_by_the_intake() -> None:
+    """A recorded post with its text removed, as an image-only post comes: the listener
+    hands it on, the intake's check refuses it as deleted (and counts it)."""
     post = POSTS[0]
-    assert post_to_mention("bsky", post) is not None
-    assert post_to_mention("bsky", {**post, "record": {**post["record"], "text": "  "}}) is None
+    mention = post_to_mention("bsky", post)
+    assert mention is not None and check_mention(mention).text == mention.text
+    blank = post_to_mention("bsky", {**post, "record": {**post["record"], "text": "  "}})
+    assert blank is not None
+    with pytest.raises(InvalidRecord) as refused:
+        check_mention(blank)
+    assert refused.value.reason is SkipReason.DELETED

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from replay_server import ReplayServer
 
+from domain.records import InvalidRecord, SkipReason, check_mention
 from listeners import listener_class
 from listeners.base import Backoff, BrandQuery
 from listeners.errors import AccessDenied, MalformedResponse, RateLimited, UpstreamError
@@ -198,9 +199,11 @@ def test_malformed_reply_names_the_source(http: HttpClient) -> None:
             make(server, http).fetch(None)
 
 
-def test_an_item_without_title_and_body_is_skipped() -> None:
+def test_an_item_without_title_and_body_is_counted_as_deleted_by_the_intake() -> None:
     """The recorded issue with its text removed (as GitHub shows a blanked issue)."""
     item = dict(RECORDED["response"]["items"][1])
-    assert issue_to_mention("gh", item) is not None
-    assert issue_to_mention("gh", {**item, "title": "", "body": None}) is None
-    assert issue_to_mention("gh", {**item, "title": " ", "body": ""}) is None
+    assert check_mention(issue_to_mention("gh", item)).title == "The doors don’t open"
+    for blank in ({**item, "title": "", "body": None}, {**item, "title": " ", "body": ""}):
+        with pytest.raises(InvalidRecord) as refused:
+            check_mention(issue_to_mention("gh", blank))
+        assert refused.value.reason is SkipReason.DELETED

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from replay_server import ReplayServer
 
+from domain.records import InvalidRecord, SkipReason, check_mention
 from listeners import listener_class
 from listeners.base import Backoff, BrandQuery
 from listeners.errors import MalformedResponse, RateLimited, UpstreamError
@@ -197,9 +198,11 @@ def test_malformed_reply_names_the_source(http: HttpClient) -> None:
             make(server, http).fetch(None)
 
 
-def test_a_question_without_title_and_body_is_skipped() -> None:
+def test_a_question_without_title_and_body_is_counted_as_deleted_by_the_intake() -> None:
     """A recorded question with its text removed, as a deleted question would be."""
     item = json.loads(WITH_BODIES)["items"][0]
-    assert question_to_mention("se", "stackoverflow", item) is not None
+    assert check_mention(question_to_mention("se", "stackoverflow", item)).text
     blank = {**item, "title": "", "body": ""}
-    assert question_to_mention("se", "stackoverflow", blank) is None
+    with pytest.raises(InvalidRecord) as refused:
+        check_mention(question_to_mention("se", "stackoverflow", blank))
+    assert refused.value.reason is SkipReason.DELETED

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from replay_server import ReplayServer
 
+from domain.records import InvalidRecord, SkipReason, check_mention
 from listeners import listener_class
 from listeners.base import Backoff
 from listeners.errors import (
@@ -218,10 +219,12 @@ def test_malformed_reply_names_the_source(http: HttpClient) -> None:
             make(server, http).fetch(None)
 
 
-def test_a_comment_with_empty_text_is_skipped() -> None:
+def test_a_comment_with_empty_text_is_counted_as_deleted_by_the_intake() -> None:
     """The recorded comment with its text removed, as YouTube returns a blanked one."""
     thread = json.loads(BODY)["items"][0]
     top = thread["snippet"]["topLevelComment"]
-    assert comment_to_mention("yt", top) is not None
+    assert check_mention(comment_to_mention("yt", top)).text == "test comment"
     blank = {**top, "snippet": {**top["snippet"], "textDisplay": " ", "textOriginal": ""}}
-    assert comment_to_mention("yt", blank) is None
+    with pytest.raises(InvalidRecord) as refused:
+        check_mention(comment_to_mention("yt", blank))
+    assert refused.value.reason is SkipReason.DELETED

@@ -31,6 +31,8 @@ PATH = "/xrpc/app.bsky.feed.searchPosts"
 STATUS, HEADERS, BODY = RECORDED
 POSTS = json.loads(BODY)["posts"]
 QUERIES = [BrandQuery("Redistricting", ("redistricting",))]
+# the same search recorded by bskyr's httptest2 fixtures in December 2023 (23 posts)
+DEC_2023 = (CASSETTE.parent / "app.bsky.feed.searchPosts-5d343d.json").read_text(encoding="utf-8")
 FIRST_URI = "at://did:plc:kkergqgbhb56ptpwj2wenkje/app.bsky.feed.post/3lpk2u6qo222m"
 
 
@@ -101,6 +103,43 @@ def test_maps_the_recorded_search(http: HttpClient) -> None:
         "4 posts not stored: their authors asked not to be shown to logged-out viewers "
         "(!no-unauthenticated; respect_no_unauthenticated = false keeps them)"
     ]
+
+
+def test_maps_the_december_2023_recording(http: HttpClient) -> None:
+    """Another day and an older reply shape (no ``quoteCount``, ``hitsTotal`` given)."""
+    with ReplayServer({("GET", PATH): [(200, {}, DEC_2023)]}) as server:
+        batch = make(server, http).fetch(None)
+    assert batch.item_count == 23 and len(batch.mentions) == 22  # jonnypants opted out
+    assert batch.warnings[0].startswith("1 posts not stored")
+    by_author = Counter(m.author for m in batch.mentions)
+    assert by_author["dailykos.bsky.social"] == 2 and by_author["lwvsf.bsky.social"] == 2
+    assert "jonnypants.bsky.social" not in by_author
+    first = batch.mentions[0]
+    assert (first.author, first.comment_count, first.engagement) == (
+        "planetcarnival.bsky.social",
+        0,
+        1,
+    )
+    assert first.published_at == datetime(2023, 12, 14, 0, 37, 20, 615000, tzinfo=UTC)
+    assert first.text == (
+        "I was upset last year when redistricting meant he was no longer my representative."
+        "\n\n(Athough, TBH, the district was pretty Gerrymandered...or Jerrymandered, as it were)."
+    )
+    takei = next(m for m in batch.mentions if m.author == "georgetakei.bsky.social")
+    assert (takei.engagement, takei.comment_count) == (130 + 19, 3)  # likes + reposts
+    assert takei.extra["quotes"] is None
+    feed = next(m for m in batch.mentions if m.author == "progressivepower.bsky.social")
+    assert feed.published_at == datetime(2023, 12, 13, 20, 37, 3, tzinfo=UTC)  # no fraction
+    assert feed.language is None
+    assert batch.mentions[-1].published_at == datetime(2023, 12, 13, 5, 51, 38, 668000, tzinfo=UTC)
+    assert batch.cursor == {
+        "streams": {
+            "Redistricting|redistricting": {
+                "since": "2023-12-14T00:37:20.615Z",
+                "uris": ["at://did:plc:xrs7uicyfcp5qbnhnqy7kucb/app.bsky.feed.post/3kghpycppiw2n"],
+            }
+        }
+    }
 
 
 def test_opted_out_authors_can_be_kept_when_configured(http: HttpClient) -> None:

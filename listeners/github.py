@@ -5,7 +5,9 @@ One stream per brand: its terms joined with ``OR`` (quoted when they contain spa
 GitHub allows five operators, so a brand with more than six terms gets one stream per
 six, keyed ``<brand>#2``, ...),
 plus the configured ``repos`` (``repo:owner/name``) and ``qualifiers``; pull requests
-are left out unless ``include_pull_requests``. Results are sorted by ``updated``,
+are left out unless ``include_pull_requests`` (asked with ``is:issue``, and dropped
+here too should the server send some). Bodies are Markdown, kept as written (``\r\n``
+line ends made ``\n``). Results are sorted by ``updated``,
 newest first. The cursor keeps, per stream, the newest ``updated_at`` seen and the
 issue ids updated at that second; the next run adds ``updated:>=<since>`` and drops
 those ids, so an item updated in the last second is neither lost nor repeated. The
@@ -28,6 +30,7 @@ the brand is found by the search, and stored with its title and body).
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -41,6 +44,8 @@ from listeners.http import parse_retry_after
 from storage.records import Mention
 
 logger = logging.getLogger(__name__)
+
+_REPO = re.compile(r"/repos/([^/]+/[^/]+)")
 
 #: GitHub search allows at most five AND/OR/NOT operators: six terms per query.
 MAX_TERMS = 6
@@ -97,14 +102,22 @@ def search_query(terms: tuple[str, ...], settings: GitHubSettings, since: str | 
     return " ".join(parts)
 
 
+def is_pull_request(item: Mapping[str, Any]) -> bool:
+    """True for a pull request. Older replies give issues a ``pull_request`` object with
+    null links, so the key alone does not tell."""
+    links = item.get("pull_request")
+    return isinstance(links, dict) and bool(links.get("html_url") or links.get("url"))
+
+
 def issue_to_mention(source: str, item: Mapping[str, Any]) -> Mention:
     """A search hit as a mention (one without title and body is left to the intake, which
     counts it as deleted)."""
     title = str(item.get("title") or "").strip()
-    body = str(item.get("body") or "").strip()
+    body = str(item.get("body") or "").replace("\r\n", "\n").strip()
     user = item.get("user") or {}
-    repo_url = str(item.get("repository_url") or "")
-    repo = "/".join(repo_url.rstrip("/").split("/")[-2:]) if "/repos/" in repo_url else None
+    # repository_url is newer than the search API (2014 replies lack it): read the API URL
+    match = _REPO.search(str(item.get("repository_url") or item.get("url") or ""))
+    repo = match.group(1) if match else None
     reactions = item.get("reactions") or {}
     engagement = reactions.get("total_count") if isinstance(reactions, dict) else None
     comments = item.get("comments")
@@ -119,7 +132,7 @@ def issue_to_mention(source: str, item: Mapping[str, Any]) -> Mention:
         engagement=engagement if isinstance(engagement, int) else None,
         comment_count=comments if isinstance(comments, int) else None,
         extra={
-            "kind": "pull_request" if item.get("pull_request") else "issue",
+            "kind": "pull_request" if is_pull_request(item) else "issue",
             "repo": repo,
             "number": item.get("number"),
             "state": item.get("state"),
@@ -267,6 +280,10 @@ class GitHubListener(BaseListener[GitHubSettings]):
                     continue
                 chunk = terms[start : start + MAX_TERMS]
                 items, state = self._poll(chunk, old.get(key), collected.warnings)
-                mentions = [issue_to_mention(self.name, item) for item in items]
+                mentions = [
+                    issue_to_mention(self.name, item)
+                    for item in items
+                    if self.settings.include_pull_requests or not is_pull_request(item)
+                ]
                 collected.add(key, mentions, raw_count=len(items), state=state)
         return collected.batch()

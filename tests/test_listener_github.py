@@ -7,6 +7,7 @@ tests/fixtures/github/README.md. Body and headers are served as recorded.
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 import time
@@ -30,6 +31,11 @@ FIXTURE = Path(__file__).parent / "fixtures" / "github" / "search-issues.normali
 BODY = json.dumps(RECORDED["response"])
 HEADERS: dict[str, str] = dict(RECORDED["headers"])
 PATH = "/search/issues"
+# PyGithub's replay of a real search of 2014-03-03 (30 items, 19 pull requests): the file
+# holds the request and, on lines 9 and 10, the response headers and body
+PYGITHUB = (FIXTURE.parent / "Search.testSearchIssues.txt").read_text(encoding="utf-8")
+PYGITHUB_HEADERS: dict[str, str] = dict(ast.literal_eval(PYGITHUB.split("\n")[8]))
+PYGITHUB_BODY = PYGITHUB.split("\n")[9]
 REPO = "octokit-fixture-org/search-issues"
 QUERIES = [BrandQuery("Sesame", ("sesame",))]
 TOKEN = "ghp_TESTTOKEN0123456789abcdefghijklmnopq"
@@ -88,6 +94,60 @@ def test_maps_the_recorded_search_reply(http: HttpClient) -> None:
         "streams": {"Sesame": {"since": "2017-10-10T16:00:00Z", "ids": ["1000", "1001"]}}
     }
     assert batch.warnings == []  # X-RateLimit-Remaining was 29
+
+
+def test_maps_the_2014_recording_issues_only_unless_asked(http: HttpClient) -> None:
+    """Another date and shape: in 2014 issues carried ``pull_request`` with null links."""
+    assert PYGITHUB.startswith("https\nGET\napi.github.com\nNone\n/search/issues?sort=comments")
+    assert PYGITHUB_HEADERS["x-ratelimit-remaining"] == "29"
+    with ReplayServer({("GET", PATH): [(200, PYGITHUB_HEADERS, PYGITHUB_BODY)]}) as server:
+        batch = make(server, http, repos=()).fetch(None)
+    assert batch.item_count == 30  # what the search returned ...
+    assert [m.author for m in batch.mentions] == [  # ... of which 11 are issues
+        "kiyoto",
+        "CPkmn",
+        "mlucy",
+        "rsa",
+        "Amit86",
+        "wisesimpson",
+        "CrymsonZX",
+        "fredhy91",
+        "coffeemug",
+        "JoSchaap",
+        "cjsoftuk",
+    ]
+    assert {m.extra["kind"] for m in batch.mentions} == {"issue"}
+    assert [m.comment_count for m in batch.mentions][:4] == [220, 179, 164, 151]
+    spec = batch.mentions[0]
+    assert spec.title == (
+        "Discussions on the upcoming MessagePack spec that adds the string type to the protocol."
+    )
+    assert spec.url == "https://github.com/msgpack/msgpack/issues/128"
+    assert spec.published_at == datetime(2013, 2, 24, 19, 31, 10, tzinfo=UTC)
+    assert spec.text.startswith(
+        "This issue continues the discussion that started in [this issue]"
+        "(https://github.com/msgpack/msgpack/issues/121), which has grown interminably long."
+        "\n\n* [Here is the link]"
+    )
+    assert (spec.extra["repo"], spec.extra["labels"], spec.extra["state"]) == (
+        "msgpack/msgpack",
+        ["Spec"],
+        "closed",
+    )
+    crash = batch.mentions[4]
+    assert crash.title == "[GDB-Backtrace] Collision BIH::intersectRay<VMAP::GModelRayCallback>"
+    assert crash.extra["labels"] == ["HasBacktrace", "Priority-Critical"]
+    assert "void Spell::update(uint32 difftime)\n{\n    // update pointers" in crash.text
+    assert not any("\r" in m.text for m in batch.mentions)  # \r\n line ends made \n
+    # the cursor covers everything the search returned (a pull request is the newest)
+    assert batch.cursor == {
+        "streams": {"Sesame": {"since": "2014-03-03T03:10:17Z", "ids": ["26274278"]}}
+    }
+    with ReplayServer({("GET", PATH): [(200, PYGITHUB_HEADERS, PYGITHUB_BODY)]}) as server:
+        everything = make(server, http, include_pull_requests=True).fetch(None)
+        assert "is:issue" not in server.requests[0].query["q"]
+    kinds = [m.extra["kind"] for m in everything.mentions]
+    assert (len(kinds), kinds.count("pull_request")) == (30, 19)
 
 
 def test_resumes_with_updated_qualifier_and_drops_what_it_had(http: HttpClient) -> None:

@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
+from domain.defaults import LISTENER_MAX_PAGES
 from listeners.base import BaseListener, Batch, ListenerSettings, StreamBatch
 from listeners.errors import AccessDenied, MalformedResponse
 from storage.records import Mention
@@ -55,7 +56,9 @@ class BlueskySettings(ListenerSettings):
     )
     lang: str = Field(default="", description="Only posts in this language (ISO 639-1); ''=all.")
     limit: int = Field(default=50, ge=1, le=100, description="Posts per request (max 100).")
-    max_pages: int = Field(default=3, ge=1, le=20, description="Most pages per term per run.")
+    max_pages: int = Field(
+        default=LISTENER_MAX_PAGES, ge=1, le=20, description="Most pages per term per run."
+    )
     respect_no_unauthenticated: bool = Field(
         default=True,
         description="Skip posts whose authors asked not to be shown to logged-out viewers.",

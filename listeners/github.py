@@ -38,6 +38,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field, SecretStr
 
+from domain.defaults import LISTENER_MAX_PAGES
 from listeners.base import BaseListener, Batch, ListenerSettings, StreamBatch
 from listeners.errors import AccessDenied, MalformedResponse, RateLimited
 from listeners.http import parse_retry_after
@@ -72,7 +73,9 @@ class GitHubSettings(ListenerSettings):
         default=False, description="Also store pull requests (default: issues only)."
     )
     per_page: int = Field(default=50, ge=1, le=100, description="Results per request (max 100).")
-    max_pages: int = Field(default=3, ge=1, le=10, description="Most pages per brand per run.")
+    max_pages: int = Field(
+        default=LISTENER_MAX_PAGES, ge=1, le=10, description="Most pages per brand per run."
+    )
 
 
 def _parse_time(value: Any) -> datetime | None:

@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import Field
 
+from domain.defaults import LISTENER_MAX_PAGES
 from listeners.base import BaseListener, Batch, ListenerSettings, StreamBatch
 from listeners.errors import AccessDenied, ListenerError, MalformedResponse, RateLimited
 from listeners.html_text import html_to_text
@@ -60,7 +61,9 @@ class StackExchangeSettings(ListenerSettings):
     )
     tagged: str = Field(default="", description="Only questions with these tags ('a;b').")
     pagesize: int = Field(default=50, ge=1, le=100, description="Questions per request.")
-    max_pages: int = Field(default=3, ge=1, le=10, description="Most pages per stream per run.")
+    max_pages: int = Field(
+        default=LISTENER_MAX_PAGES, ge=1, le=10, description="Most pages per stream per run."
+    )
     quota_reserve: int = Field(
         default=10, ge=0, description="Stop calling when quota_remaining falls to this."
     )

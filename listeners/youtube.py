@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import Field, SecretStr
 
+from domain.defaults import LISTENER_MAX_PAGES
 from listeners.base import BaseListener, Batch, ListenerSettings, StreamBatch
 from listeners.errors import (
     AccessDenied,
@@ -69,7 +70,9 @@ class YouTubeSettings(ListenerSettings):
         default=True, description="Also store the replies the API includes (up to 5 a thread)."
     )
     max_results: int = Field(default=100, ge=1, le=100, description="Threads per request.")
-    max_pages: int = Field(default=3, ge=1, le=20, description="Most pages per stream per run.")
+    max_pages: int = Field(
+        default=LISTENER_MAX_PAGES, ge=1, le=20, description="Most pages per stream per run."
+    )
 
 
 def _parse_time(value: Any) -> datetime | None:

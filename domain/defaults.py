@@ -20,7 +20,8 @@ PRODUCT_TOKEN: Final = "BrandPulse/0.1"
 #: a source without a success for twice this long is flagged SILENT.
 SOURCE_INTERVAL_MINUTES: Final = 30
 #: Pages (requests) a paginated listener reads per stream in one run
-#: (``max_pages`` of the ``reddit``, ``mastodon`` and ``googleplay`` sources).
+#: (``max_pages`` of the ``reddit``, ``mastodon``, ``googleplay``, ``bluesky``, ``github``,
+#: ``stackexchange`` and ``youtube`` sources).
 LISTENER_MAX_PAGES: Final = 5
 
 # -- [http] (the listeners' transport) ------------------------------------------------------

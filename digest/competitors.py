@@ -637,5 +637,5 @@ def build_benchmark(
         warnings=source_warnings(health, silent),
         has_previous=bool(total_before),
         total_mentions=total,
-        aggregate_ratings_available=aggregate_ratings is not None,
+        aggregate_ratings_available=bool(aggregate_ratings),
     )

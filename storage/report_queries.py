@@ -7,9 +7,9 @@ effective label of a mention for a brand is the human correction, else the brand
 label (multi-brand mentions), else the mention's label (``storage.labels``, the rule
 ``Repository.brand_counts`` uses too).
 
-Two tables other features add are used when present and reported as missing otherwise:
-``aggregate_ratings`` (a page's schema.org AggregateRating) and ``alerts.handled_at`` (the
-alert workflow). Nothing here creates or migrates a table.
+A page's own overall rating (schema.org AggregateRating) comes from ``rating_aggregates``
+(:mod:`storage.aggregates`); ``alerts.handled_at`` (the alert workflow) is used when
+present and reported as missing otherwise. Nothing here creates or migrates a table.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from sqlalchemy import Engine, MetaData, Table, func, inspect, select
 from sqlalchemy.orm import Session
 
 from storage import models as m
+from storage.aggregates import Aggregate, latest_aggregates
 from storage.labels import effective_label_sql
 
 logger = logging.getLogger(__name__)
@@ -215,54 +216,28 @@ class ReportQueries:
             return False
         return any(c["name"] == column for c in insp.get_columns(table))
 
-    def aggregate_ratings(self) -> list[AggregateRatingRow] | None:
-        """The newest AggregateRating per source from ``aggregate_ratings``; None when the
-        table does not exist (or has no recognisable rating column)."""
-        insp = inspect(self.engine)
-        if not insp.has_table("aggregate_ratings"):
-            return None
-        table = Table("aggregate_ratings", MetaData(), autoload_with=self.engine)
-        cols = table.c
-
-        def pick(*names: str) -> Any:
-            return next((cols[n] for n in names if n in cols), None)
-
-        value = pick("rating_value", "rating", "average", "value", "avg_rating")
-        source = pick("source", "source_name")
-        if value is None or source is None:
-            logger.warning("aggregate_ratings has no rating or source column: ignored")
-            return None
-        count = pick("review_count", "rating_count", "count", "reviews")
-        brand = pick("brand", "brand_name")
-        when = pick("observed_at", "collected_at", "updated_at", "created_at")
-        brand_id = pick("brand_id") if brand is None else None
-        columns = [source, value]
-        columns += [c for c in (count, brand, brand_id, when) if c is not None]
-        stmt = select(*columns)
-        if when is not None:
-            stmt = stmt.order_by(when.desc())
-        latest: dict[str, AggregateRatingRow] = {}
-        with Session(self.engine) as session:
-            brand_names: dict[int, str] = (
-                dict(session.execute(select(m.Brand.id, m.Brand.name)).all())
-                if brand_id is not None
-                else {}
-            )
-            for row in session.execute(stmt).mappings():
-                name = str(row[source.name])
-                if name in latest or row[value.name] is None:
-                    continue
-                owner = row[brand.name] if brand is not None else None
-                if brand_id is not None and row[brand_id.name] is not None:
-                    owner = brand_names.get(int(row[brand_id.name]))
-                latest[name] = AggregateRatingRow(
-                    brand=owner,
-                    source=name,
-                    rating=float(row[value.name]),
-                    count=int(row[count.name]) if count is not None and row[count.name] else None,
-                    observed_at=_aware(row[when.name]) if when is not None else None,
+    def aggregate_ratings(self) -> list[AggregateRatingRow]:
+        """The newest AggregateRating per source (a page's own average over all its
+        reviews, stored by review crawls in ``rating_aggregates``), on a 1-5 scale;
+        a source with several items gets the count-weighted mean of their averages."""
+        by_source: dict[str, list[Aggregate]] = {}
+        for reading in latest_aggregates(self.engine):
+            by_source.setdefault(reading.source, []).append(reading)
+        rows = []
+        for source, readings in by_source.items():
+            weights = [r.review_count or r.rating_count or 1 for r in readings]
+            scaled = [_five_star(r) for r in readings]
+            counts = [r.review_count or r.rating_count for r in readings]
+            rows.append(
+                AggregateRatingRow(
+                    brand=next((r.brand for r in readings if r.brand), None),
+                    source=source,
+                    rating=sum(v * w for v, w in zip(scaled, weights, strict=True)) / sum(weights),
+                    count=sum(c for c in counts if c) or None,
+                    observed_at=max(r.seen_at for r in readings),
                 )
-        return sorted(latest.values(), key=lambda r: (r.brand or "", r.source))
+            )
+        return sorted(rows, key=lambda r: (r.brand or "", r.source))
 
     def alert_handle_times(
         self, brands: Sequence[str], *, since: datetime | None, until: datetime | None
@@ -296,3 +271,12 @@ def _aware(value: Any) -> datetime:
     if not isinstance(value, datetime):
         value = datetime.fromisoformat(str(value))
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _five_star(reading: Aggregate) -> float:
+    """A reading's average on a 1-5 scale (pages may rate out of 10 or 100)."""
+    best = reading.best_rating or 5.0
+    worst = reading.worst_rating if reading.worst_rating is not None else 1.0
+    if (best == 5.0 and worst == 1.0) or best <= worst:
+        return reading.rating_value
+    return 1.0 + 4.0 * (reading.rating_value - worst) / (best - worst)

@@ -34,6 +34,7 @@ from digest.competitors import CompetitorBenchmark, ExampleView, ThemeView, pars
 from digest.report import render_html, render_pdf, render_report
 from sentiment.topics import cluster_topics
 from storage import Mention, Repository, init_db, make_engine
+from storage.aggregates import Aggregate, save_aggregates
 
 DPI = 30  # small charts keep the tests fast
 runner = CliRunner()
@@ -95,7 +96,7 @@ def test_golden_share_of_voice_net_sentiment_and_ratings(tmp_path: Path, repo: R
     assert only.brands[0].share_of_voice == pytest.approx(4 / 12), "share stays over all"
 
 
-def test_alert_handling_and_site_ratings_are_used_when_their_tables_exist(
+def test_alert_handling_and_stored_site_ratings_are_used(
     tmp_path: Path, sqlite_repo: Repository
 ) -> None:
     report_sample.golden(sqlite_repo)
@@ -109,19 +110,17 @@ def test_alert_handling_and_site_ratings_are_used_when_their_tables_exist(
             text("UPDATE alerts SET handled_at = :h WHERE mention_id = :m"),
             {"h": "2026-11-25 13:00:00", "m": ids["a3"]},
         )
-        conn.execute(
-            text(
-                "CREATE TABLE aggregate_ratings (id INTEGER PRIMARY KEY, source TEXT, "
-                "brand TEXT, rating_value REAL, review_count INTEGER, observed_at DATETIME)"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO aggregate_ratings (source, brand, rating_value, review_count, "
-                "observed_at) VALUES ('acme-appstore', 'Acme', 4.1, 2000, '2026-11-01'), "
-                "('acme-appstore', 'Acme', 4.3, 2100, '2026-11-20')"
-            )
-        )
+    # two readings of the app's own overall rating, as a review crawl stores them
+    page = "https://apps.apple.com/app/acme/id1"
+    save_aggregates(
+        sqlite_repo.engine,
+        [
+            Aggregate("acme-appstore", page, 4.1, datetime(2026, 11, 1, tzinfo=UTC),
+                      brand="Acme", review_count=2000),
+            Aggregate("acme-appstore", page, 4.3, datetime(2026, 11, 20, tzinfo=UTC),
+                      brand="Acme", review_count=2100),
+        ],
+    )  # fmt: skip
     report = build_report(cfg, sqlite_repo, since=NOW - timedelta(days=7), until=NOW, now=NOW)
     assert report.handle_time.available and report.handle_time.handled == 1
     assert report.handle_time.median_hours == pytest.approx(3.0)

@@ -53,8 +53,9 @@ app = typer.Typer(
 
 def _print_cycle(report: Any, *, repo: Any) -> None:
     from brandpulse.summary import cycle_summary
+    from domain.redact import redact
 
-    typer.echo(cycle_summary(report, repo=repo))
+    typer.echo(redact(cycle_summary(report, repo=repo)))
 
 
 @app.command()
@@ -63,19 +64,44 @@ def run(
     once: Annotated[bool, typer.Option("--once", help="Run one cycle and exit.")] = False,
     verbose: VerboseOption = False,
 ) -> None:
-    """Collect, store, analyze, alert and write the digest: once, or as a daemon."""
+    """Collect, store, analyze, alert and write the digest: once, or as a daemon.
+
+    ``--once`` exits 0 when all went well, 3 when some sources or deliveries failed, 4
+    when all sources or all deliveries failed (the digest is written in both cases); 1
+    when another run holds the database's run lock."""
     setup_logging(verbose)
     cfg = load(config)
     from brandpulse.pipeline import Pipeline
-    from brandpulse.scheduler import lock_path, run_daemon, single_instance
+    from brandpulse.runguard import cycle_exit_code, exclusive_run
 
-    pipeline = Pipeline(cfg)
-    if once:
-        with single_instance(lock_path(cfg)):
+    code = EXIT_OK
+    with exclusive_run(cfg):  # the run lock is taken before any migration
+        pipeline = Pipeline(cfg)
+        if once:
             report = pipeline.run_once()
-        _print_cycle(report, repo=pipeline.repo)
-        return
-    run_daemon(cfg, pipeline=pipeline)
+            _print_cycle(report, repo=pipeline.repo)
+            code = cycle_exit_code(report)
+        else:
+            _run_daemon(cfg, pipeline, config)
+    if code:
+        raise typer.Exit(code)
+
+
+def _run_daemon(cfg: Any, pipeline: Any, config_path: Path | None) -> None:
+    """The daemon, with SIGHUP reloading the same config file, and metrics when asked."""
+    from brandpulse.scheduler import run_daemon
+
+    metrics = None
+    if cfg.metrics.listen:
+        from brandpulse.metrics import Metrics
+
+        metrics = Metrics(pipeline.repo)
+        metrics.serve(cfg.metrics.listen)
+    try:
+        run_daemon(cfg, pipeline=pipeline, reload=lambda: load(config_path), metrics=metrics)
+    finally:
+        if metrics is not None:
+            metrics.close()
 
 
 @app.command()
@@ -109,9 +135,16 @@ app.command("training-data")(cli_data.training_data)
 app.command()(cli_crawl.crawl)
 app.add_typer(config_app, name="config")
 
+import brandpulse.cli_ops  # noqa: E402,F401  (registers --version, --log-format, config check)
+
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point. Files and folders it creates are private (umask 077:
+    0600 files, 0700 folders): databases, digests and exports hold what customers wrote
+    and where alerts go."""
+    import os
+
+    os.umask(0o077)
     app()
 
 

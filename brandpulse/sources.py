@@ -64,6 +64,7 @@ def make_http(config: Config) -> HttpClient:
         user_agent=config.http.user_agent or DEFAULT_USER_AGENT,
         timeout_s=config.http.timeout_seconds,
         backoff=Backoff(attempts=config.http.retries, base_s=config.http.backoff_seconds),
+        max_body_bytes=config.http.max_body_bytes,
     )
 
 

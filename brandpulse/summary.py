@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from brandpulse.pipeline import CycleReport
+from domain.redact import redact
 from listeners.health import is_silent
 from storage import Repository, SourceHealth
+from storage.housekeeping import REMOVED_REASON
 from storage.models import utcnow
 
 
@@ -24,7 +26,9 @@ def health_table(health: Sequence[SourceHealth], *, now: datetime | None = None)
     )
     lines = [header, "-" * len(header)]
     for h in health:
-        if not h.enabled:
+        if not h.enabled and h.disabled_reason == REMOVED_REASON:
+            status = "removed"
+        elif not h.enabled:
             status = "disabled"
         elif h.consecutive_failures:
             status = "FAILING"
@@ -35,6 +39,7 @@ def health_table(health: Sequence[SourceHealth], *, now: datetime | None = None)
         error = (h.disabled_reason if not h.enabled else h.last_error) or ""
         if h.enabled and not h.consecutive_failures and h.last_error:
             error = f"(recovered) {h.last_error}"
+        error = redact(error)
         first_line = error.splitlines()[0][:120] if error else ""
         lines.append(
             f"{h.name[:24]:<24} {h.kind[:10]:<10} {status:<9} {_when(h.last_success_at):<17} "

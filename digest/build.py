@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from digest.replies import MentionKind, ReplyStep, mention_kind, reply_outline
+from domain.redact import redact
+from domain.sanitize import clean_line, clean_text, safe_link
+from storage.housekeeping import REMOVED_REASON
 from storage.records import AlertItem, BrandCounts, SourceHealth, StoredMention
 
 SNIPPET_CHARS = 280
@@ -148,12 +152,32 @@ def build_alert_digest(
     from its source's stored type in ``health`` (see :mod:`digest.replies`).
     """
     source_types = {h.name: h.kind for h in health}
-    views = tuple(_alert_view(a, source_types.get(a.mention.source), now) for a in alerts)
+    views = tuple(
+        _alert_view(
+            dataclasses.replace(a, mention=safe_mention(a.mention)),
+            source_types.get(a.mention.source),
+            now,
+        )
+        for a in alerts
+    )
     thanks = tuple(
         ThankYouView(m, snippet(m, limit=200), human_age(m.published_at or m.collected_at, now))
-        for m in thank_you
+        for m in map(safe_mention, thank_you)
     )
     return AlertDigest(title, now, views, thanks, source_warnings(health, silent))
+
+
+def safe_mention(mention: StoredMention) -> StoredMention:
+    """The mention as digests may show it: its URL only if http(s) (else ""), no control,
+    NUL or bidi-override characters, and author, title and source on one line each."""
+    return dataclasses.replace(
+        mention,
+        url=safe_link(mention.url) or "",
+        author=clean_line(mention.author) if mention.author else mention.author,
+        title=clean_line(mention.title) if mention.title else mention.title,
+        source=clean_line(mention.source),
+        text=clean_text(mention.text, max_chars=None),
+    )
 
 
 def _alert_view(alert: AlertItem, source_type: str | None, now: datetime) -> AlertView:
@@ -176,12 +200,15 @@ def source_warnings(health: Sequence[SourceHealth], silent: Sequence[str]) -> tu
     lines = []
     silent_set = set(silent)
     for h in health:
+        if not h.enabled and h.disabled_reason == REMOVED_REASON:
+            continue  # no longer in the config: nothing to warn about
         if not h.enabled:
-            lines.append(f"{h.name}: disabled — {h.disabled_reason or 'no reason recorded'}")
+            reason = redact(h.disabled_reason or "no reason recorded")
+            lines.append(f"{h.name}: disabled — {reason}")
         elif h.consecutive_failures:
             lines.append(
                 f"{h.name}: failing ({h.consecutive_failures} run(s) in a row) — "
-                f"{(h.last_error or '').splitlines()[0][:300]}"
+                f"{clean_line((redact(h.last_error or '').splitlines() or [''])[0], max_chars=300)}"
             )
         elif h.name in silent_set:
             lines.append(

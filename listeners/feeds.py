@@ -13,6 +13,7 @@ import calendar
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -73,6 +74,17 @@ def _fallback_id(*parts: str) -> str:
     return "sha1:" + hashlib.sha1("\n".join(parts).encode()).hexdigest()
 
 
+_OPEN_ENTRY = re.compile(rb"<(?:[A-Za-z0-9_]+:)?(?:item|entry)[\s>/]")
+_CLOSE_ENTRY = re.compile(rb"</(?:[A-Za-z0-9_]+:)?(?:item|entry)\s*>")
+
+
+def _last_entry_unclosed(body: bytes) -> bool:
+    """True when the last ``<item>``/``<entry>`` opened in ``body`` is never closed."""
+    opened = [m.start() for m in _OPEN_ENTRY.finditer(body)]
+    closed = [m.start() for m in _CLOSE_ENTRY.finditer(body)]
+    return bool(opened) and (not closed or opened[-1] > closed[-1])
+
+
 def parse_feed(body: bytes, *, source: str, url: str) -> tuple[list[Mention], list[str]]:
     """Parse an RSS/Atom/JSON feed body into mentions (newest first) and warnings.
 
@@ -97,9 +109,23 @@ def parse_feed(body: bytes, *, source: str, url: str) -> tuple[list[Mention], li
             f"{url} is not a readable RSS/Atom/JSON feed ({problem})",
             hint="check the URL points at the feed itself, not a web page",
         )
+    entries = list(parsed.entries)
+    if parsed.bozo and entries and _last_entry_unclosed(body):
+        # A download cut off inside an item: the parser still returns the part it read.
+        # Drop it; the next complete download brings it whole.
+        warnings.append(f"{url}: dropped the last item, which was cut off")
+        entries = entries[:-1]
+    mentions = [m for e in entries if (m := _entry_to_mention(e, source)) is not None]
+    if parsed.bozo and not mentions:
+        # Parser errors and nothing usable: a truncated download or a broken feed, which
+        # must show as a failure, not as "ok, 0 items".
+        raise MalformedResponse(
+            source,
+            f"{url} yielded no items and has parser errors ({problem})",
+            hint="the download was cut off or the feed is broken; it is retried next run",
+        )
     if parsed.bozo:
         warnings.append(f"{url}: feed has errors but was read ({problem})")
-    mentions = [m for e in parsed.entries if (m := _entry_to_mention(e, source)) is not None]
     return mentions, warnings
 
 

@@ -4,9 +4,11 @@ HTTP failures become :mod:`listeners.errors` exceptions."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import httpx
@@ -16,6 +18,7 @@ from listeners.base import Backoff, call_with_backoff
 from listeners.errors import (
     AccessDenied,
     ListenerError,
+    MalformedResponse,
     NotFound,
     RateLimited,
     SourceUnavailable,
@@ -27,6 +30,28 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_USER_AGENT = defaults.HTTP_USER_AGENT
 DEFAULT_TIMEOUT_S = defaults.HTTP_TIMEOUT_S
+#: Largest response body read by default, bytes (8 MiB), counted after decompression.
+DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+#: Set on shutdown (SIGTERM): every client stops its requests and retries at once.
+SHUTDOWN = threading.Event()
+#: Headers that no longer describe the body once it has been read and decoded.
+_STALE_HEADERS = ("content-encoding", "content-length", "transfer-encoding")
+
+
+class Cancelled(BaseException):
+    """The request was cancelled because the process is shutting down.
+
+    A ``BaseException`` like ``KeyboardInterrupt``: it is not the source's failure, so
+    the per-source ``except Exception`` handlers let it through and the unit of work in
+    progress ends without recording an error for the source."""
+
+    def __init__(self, source: str, message: str, *, hint: str = "") -> None:
+        self.source = source
+        super().__init__(f"source {source!r}: {message}" + (f" ({hint})" if hint else ""))
+
+
+class DeadlineExceeded(SourceUnavailable):
+    """The request or the source ran out of its overall time."""
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -39,7 +64,13 @@ class HttpClient:
 
     Args:
         user_agent: sent with every request (default identifies BrandPulse).
-        timeout_s: connect/read timeout in seconds (default 20).
+        timeout_s: overall deadline of one request in seconds (default 20): connecting,
+            waiting for the headers and reading the whole body; a server trickling
+            bytes is cut off at this limit, not only after a silent read.
+        max_body_bytes: the largest body read (default 8 MiB, after decompression); a
+            larger one fails the request while streaming and is never held in memory.
+        cancel: an event that, once set, stops requests and retry waits (default
+            :data:`SHUTDOWN`).
         backoff: retry policy for 429, 5xx and network errors (default 3 tries).
         transport: an httpx transport, the seam tests use (default: real network).
         sleep: how to wait between retries (tests pass a no-op).
@@ -53,6 +84,8 @@ class HttpClient:
         backoff: Backoff | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        cancel: threading.Event | None = None,
     ) -> None:
         self._client = httpx.Client(
             headers={"User-Agent": user_agent},
@@ -64,6 +97,99 @@ class HttpClient:
         self._sleep = sleep
         #: Hosts whose announced rate limit is spent, and until when (see ratelimit).
         self.rate_limits = RateLimitTracker()
+        self.timeout_s = timeout_s
+        self.max_body_bytes = max_body_bytes
+        self.cancel = cancel if cancel is not None else SHUTDOWN
+        self._source_deadline: float | None = None
+
+    @contextlib.contextmanager
+    def deadline(self, seconds: float | None) -> Iterator[None]:
+        """Within the block, all requests and retry waits together end after ``seconds``
+        (monotonic clock); ``None`` leaves only the per-request deadline."""
+        previous = self._source_deadline
+        self._source_deadline = None if seconds is None else time.monotonic() + seconds
+        try:
+            yield
+        finally:
+            self._source_deadline = previous
+
+    def _remaining(self, source: str, url: str) -> float:
+        """Seconds this request may take: the per-request deadline, cut by the source's."""
+        if self.cancel.is_set():
+            raise Cancelled(source, f"cancelled fetching {url}", hint="shutting down")
+        budget = self.timeout_s
+        if self._source_deadline is not None:
+            left = self._source_deadline - time.monotonic()
+            if left <= 0:
+                raise DeadlineExceeded(
+                    source,
+                    f"the source's time limit ran out before fetching {url}",
+                    hint="the service is slow; raise http.source_deadline_seconds",
+                )
+            budget = min(budget, left)
+        return budget
+
+    def _wait(self, seconds: float) -> None:
+        """Sleep between retries; cut short by the source deadline or cancellation."""
+        if self._sleep is not None:
+            self._sleep(seconds)
+            return
+        if self._source_deadline is not None:
+            seconds = min(seconds, max(0.0, self._source_deadline - time.monotonic()))
+        self.cancel.wait(seconds)
+
+    def _fetch(
+        self,
+        method: str,
+        url: str,
+        *,
+        source: str,
+        headers: Mapping[str, str] | None,
+        params: Mapping[str, Any] | None,
+        data: Any,
+    ) -> httpx.Response:
+        """One request, streamed: the whole exchange ends within the deadline and the
+        body is read in chunks up to ``max_body_bytes``."""
+        budget = self._remaining(source, url)
+        ends = time.monotonic() + budget
+        with self._client.stream(
+            method, url, headers=headers, params=params, data=data, timeout=budget
+        ) as response:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > self.max_body_bytes:
+                raise MalformedResponse(
+                    source,
+                    f"{url} announces a {int(declared)}-byte body, above the limit of "
+                    f"{self.max_body_bytes} bytes",
+                    hint="raise http.max_body_bytes if this is expected",
+                )
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > self.max_body_bytes:
+                    raise MalformedResponse(
+                        source,
+                        f"{url} sent more than {self.max_body_bytes} bytes",
+                        hint="raise http.max_body_bytes if this is expected",
+                    )
+                if self.cancel.is_set():
+                    raise Cancelled(source, f"cancelled fetching {url}", hint="shutting down")
+                if time.monotonic() > ends:
+                    raise DeadlineExceeded(
+                        source,
+                        f"{url} did not send its whole response within {budget:.0f}s",
+                        hint="the service is slow or trickling; raise http.timeout_seconds",
+                    )
+            fresh_headers = [
+                (k, v) for k, v in response.headers.multi_items() if k.lower() not in _STALE_HEADERS
+            ]
+            return httpx.Response(
+                response.status_code,
+                headers=fresh_headers,
+                content=bytes(body),
+                request=response.request,
+                history=response.history,
+            )
 
     def close(self) -> None:
         self._client.close()
@@ -95,8 +221,8 @@ class HttpClient:
         def once() -> httpx.Response:
             self._respect_rate_limit(host, source=source)
             try:
-                response = self._client.request(
-                    method, url, headers=headers, params=params, data=data
+                response = self._fetch(
+                    method, url, source=source, headers=headers, params=params, data=data
                 )
             except httpx.TimeoutException as exc:
                 raise SourceUnavailable(
@@ -113,10 +239,7 @@ class HttpClient:
             raise_for_status(response, source=source, ok_statuses=ok_statuses)
             return response
 
-        kwargs: dict[str, Any] = {"backoff": self.backoff}
-        if self._sleep is not None:
-            kwargs["sleep"] = self._sleep
-        return call_with_backoff(once, **kwargs)
+        return call_with_backoff(once, backoff=self.backoff, sleep=self._wait)
 
     def _respect_rate_limit(self, host: str, *, source: str) -> None:
         """Wait until ``host``'s spent rate limit resets, when that is within the backoff
@@ -132,7 +255,7 @@ class HttpClient:
                 retry_after=wait,
             )
         logger.info("%s: waiting %.1fs for %s's rate limit to reset", source, wait, host)
-        (self._sleep or time.sleep)(wait)
+        self._wait(wait)
 
     def get(self, url: str, *, source: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", url, source=source, **kwargs)

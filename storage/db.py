@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,7 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
             )
         else:
             if file is not None:
-                file.parent.mkdir(parents=True, exist_ok=True)
+                _create_private(file)
             kwargs["connect_args"] = {"timeout": timeout_s}
     else:
         kwargs["pool_pre_ping"] = True
@@ -141,6 +142,19 @@ def _script_revisions() -> tuple[str, set[str]]:
     script = ScriptDirectory.from_config(cfg)
     known = {rev.revision for rev in script.walk_revisions()}
     return str(script.get_current_head()), known
+
+
+def _create_private(path: Path) -> None:
+    """Create the SQLite file (0600) and missing folders (0700) before SQLite does, so
+    the database is never world-readable; SQLite gives its -wal and -shm files the same
+    mode. An existing file keeps its mode."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:  # unwritable folder: SQLite reports it with context later
+        logger.debug("cannot pre-create %s: %s", path, exc)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -41,7 +41,9 @@ def test_example_config_is_valid() -> None:
 
 def test_minimal_config_defaults(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, MINIMAL), env={})
-    assert config.database.url == "sqlite:///var/brandpulse.db"
+    # relative paths are relative to the config file's folder, not the working directory
+    assert config.database.url == f"sqlite:///{tmp_path.resolve()}/var/brandpulse.db"
+    assert config.digest.output_dir == tmp_path.resolve() / "var" / "digests"
     assert config.alert_brands == ["Acme"]
     assert config.alerts.labels == ["negative"]
     settings = config.source_settings(config.sources[0])

@@ -62,7 +62,7 @@ def test_every_section_and_source_type_is_in_the_reference() -> None:
     for kind in LISTENER_TYPES:
         assert f'### `[[sources]] type = "{kind}"`' in generated
     # Defaults come from the models: the crawl's page bound is the declared default.
-    assert "| `max_pages` | integer, ≥ 1 | `20` |" in generated
+    assert "| `max_pages` | integer, ≥ 1 and ≤ 100000 | `20` |" in generated
     assert '| `backend` | `"auto"` \\| `"vader"`' in generated
 
 
@@ -105,7 +105,9 @@ def test_config_reference_command_prints_and_rewrites(tmp_path: Path) -> None:
     assert printed.stdout == ref.config_reference()
     # A README whose generated part is stale gets it replaced; the rest is kept.
     readme = tmp_path / "README.md"
-    stale = README.replace("| `max_pages` | integer, ≥ 1 | `20` |", "| `max_pages` | old |")
+    stale = README.replace(
+        "| `max_pages` | integer, ≥ 1 and ≤ 100000 | `20` |", "| `max_pages` | old |"
+    )
     assert stale != README
     readme.write_text(stale, encoding="utf-8")
     result = runner.invoke(app, ["config", "reference", "--readme", str(readme)])

@@ -1,0 +1,219 @@
+"""Secrets never reach stdout, stderr, logs or output files, on any error path.
+
+Secrets sit in the config file and in the environment (``${VAR}`` and
+``BRANDPULSE_DATABASE_URL``); every config error and every delivery failure the code can
+take is run through the real CLI in a subprocess, with ``-v`` (apprise's debug log prints
+whole notification URLs), and everything it printed or wrote is searched for them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import REPO_ROOT
+from fault_server import FaultServer
+
+FILE_SECRETS = {
+    "reddit": "reddit-file-secret-93js",
+    "json": "jsonhookpass-file-7h2k",
+    "pbul": "o.pushbulletfiletoken51",
+}
+ENV_SECRETS = {
+    "BP_SMTP_PASSWORD": "smtp-env-pass-k2j9",
+    "BP_IFTTT": "iftttenvwebhook-72hd",
+    "BP_DB_PASSWORD": "db-env-pass-0x9q",
+    "BP_MASTODON_TOKEN": "mastodon-env-token-4kd8",
+}
+ALL_SECRETS = list(FILE_SECRETS.values()) + list(ENV_SECRETS.values())
+
+CONFIG = """
+[database]
+url = "{db}"
+
+[[brands]]
+name = "Slack"
+own = true
+
+[[sources]]
+name = "alerts"
+type = "feed"
+url = "{base}/demo/google_alerts_atom.xml"
+
+[[sources]]
+name = "reddit"
+type = "reddit"
+client_id = "abc"
+client_secret = "{reddit}"
+enabled = false
+
+[[sources]]
+name = "toots"
+type = "mastodon"
+instances = ["{base}"]
+access_token = "${{BP_MASTODON_TOKEN}}"
+enabled = false
+
+[analysis]
+backend = "vader"
+
+[alerts]
+max_age_hours = 1000000
+{alerts_extra}
+
+[digest]
+output_dir = "{out}"
+period_days = 100000
+recipients = [
+  "json://user:{json}@{host}/500",
+  "mailto://bp:${{BP_SMTP_PASSWORD}}@127.0.0.1:1?from=bp@example.com&to=team@example.com",
+  {dry_recipients}
+]
+{digest_extra}
+
+[http]
+retries = 1
+backoff_seconds = 0
+"""
+
+
+def render(tmp_path: Path, base: str, **overrides: str) -> Path:
+    values = {
+        "db": f"sqlite:///{tmp_path / 'bp.db'}",
+        "base": base,
+        "host": base.removeprefix("http://"),
+        "out": str(tmp_path / "out"),
+        "reddit": FILE_SECRETS["reddit"],
+        "json": FILE_SECRETS["json"],
+        "alerts_extra": "",
+        "digest_extra": "",
+        "dry_recipients": "",
+        **overrides,
+    }
+    path = tmp_path / "brandpulse.toml"
+    path.write_text(CONFIG.format(**values))
+    return path
+
+
+@pytest.fixture(scope="module")
+def faults() -> Iterator[FaultServer]:
+    with FaultServer() as server:
+        yield server
+
+
+def run_cli(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("BRANDPULSE_")}
+    environment.update(PYTHONPATH=str(REPO_ROOT), **ENV_SECRETS, **(env or {}))
+    result = subprocess.run(
+        [sys.executable, "-c", "from brandpulse.cli import main; main()", *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    return f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+
+
+def leaks(tmp_path: Path, printed: str) -> list[str]:
+    """Every secret found in what was printed or in any text file written under tmp_path
+    (digests, archives, logs), except the config file itself."""
+    found = [s for s in ALL_SECRETS if s in printed]
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".txt", ".log", ".json", ".csv"):
+            content = path.read_text(errors="replace")
+            found += [f"{s} in {path.name}" for s in ALL_SECRETS if s in content]
+    return found
+
+
+CONFIG_ERRORS = {
+    # each: extra config text → what the one-line error must name
+    "unknown alert brand": ({"alerts_extra": 'brands = ["Nope"]'}, "alerts.brands"),
+    "duplicate source name": (
+        {"digest_extra": '[[crawls]]\nname = "alerts"\nspider = "article"\nurls = ["http://x"]'},
+        "must be unique",
+    ),
+    "unknown key": ({"digest_extra": "recipent = 1"}, "digest.recipent: unknown key"),
+    "bad schedule": ({"digest_extra": 'schedule = "every ${BP_IFTTT}"'}, "digest.schedule"),
+    "wrong type next to secrets": (
+        {"digest_extra": 'title = ["${BP_IFTTT}"]'},
+        "digest.title",
+    ),
+    "unsupported database with password": (
+        {"db": "mysql://root:${BP_DB_PASSWORD}@127.0.0.1/bp"},
+        "database.url",
+    ),
+}
+
+
+def invoke(*args: str) -> str:
+    """The CLI in this process (config and database errors happen before any log)."""
+    from typer.testing import CliRunner
+
+    from brandpulse.cli import app
+
+    result = CliRunner().invoke(app, list(args))
+    return f"exit {result.exit_code}\n{result.stdout}\n{result.stderr}"
+
+
+@pytest.fixture
+def secret_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in [k for k in os.environ if k.startswith("BRANDPULSE_")]:
+        monkeypatch.delenv(key)
+    for key, value in ENV_SECRETS.items():
+        monkeypatch.setenv(key, value)
+
+
+@pytest.mark.parametrize("case", sorted(CONFIG_ERRORS))
+@pytest.mark.usefixtures("secret_env")
+def test_config_errors_name_the_key_and_echo_no_secret(
+    tmp_path: Path, faults: FaultServer, case: str
+) -> None:
+    overrides, expected = CONFIG_ERRORS[case]
+    config = render(tmp_path, faults.url, **overrides)
+    for command in (["config", "check"], ["run", "--once", "-v"], ["sources"]):
+        printed = invoke(*command, "--config", str(config))
+        assert printed.startswith("exit 2"), printed
+        assert expected in printed, printed
+        assert leaks(tmp_path, printed) == [], printed
+
+
+@pytest.mark.usefixtures("secret_env")
+def test_database_errors_echo_no_password(
+    tmp_path: Path, faults: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = render(tmp_path, faults.url)
+    unreachable = f"postgresql://bp:{ENV_SECRETS['BP_DB_PASSWORD']}@127.0.0.1:1/bp"
+    monkeypatch.setenv("BRANDPULSE_DATABASE_URL", unreachable)
+    for command in (["run", "--once", "-v"], ["sources"], ["export"], ["report"]):
+        printed = invoke(*command, "--config", str(config))
+        assert printed.startswith("exit 1"), printed
+        assert leaks(tmp_path, printed) == [], printed
+
+
+def test_delivery_failures_and_debug_logs_echo_no_secret(
+    tmp_path: Path, faults: FaultServer
+) -> None:
+    """A webhook answering 500, an SMTP server that is down, and (dry run) apprise
+    schemes whose token is the host: nothing of them is printed, logged or written."""
+    config = render(tmp_path, faults.url)
+    printed = run_cli(tmp_path, "run", "--once", "-v", "--config", str(config))
+    assert printed.startswith("exit 4"), printed  # every delivery failed
+    assert "json://#" in printed and "mailto://#" in printed, "targets named by hash"
+    assert "apprise" in printed, "-v shows apprise's debug log (redacted)"
+    printed += invoke("sources", "--config", str(config))
+    (tmp_path / "dry").mkdir()
+    dry = render(
+        tmp_path / "dry",
+        faults.url,
+        dry_recipients=f'"pbul://{FILE_SECRETS["pbul"]}", "ifttt://${{BP_IFTTT}}@event",',
+        digest_extra="dry_run = true",
+    )
+    printed += run_cli(tmp_path / "dry", "run", "--once", "-v", "--config", str(dry))
+    assert "pbul://#" in printed, printed
+    (tmp_path / "cron.log").write_text(printed)  # as a cron redirect would keep it
+    assert leaks(tmp_path, printed) == []

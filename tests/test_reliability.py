@@ -548,7 +548,7 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(
             stderr=subprocess.DEVNULL,
         )
         try:
-            proc.wait(timeout=rng.uniform(0.3, 1.9))
+            proc.wait(timeout=rng.uniform(0.2, 1.6))
         except subprocess.TimeoutExpired:
             proc.send_signal(signal.SIGKILL)
             proc.wait()

@@ -7,7 +7,6 @@ fails the check is not stored: it is counted per source under its :class:`SkipRe
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -15,19 +14,16 @@ from enum import StrEnum
 from typing import Any
 
 from domain.errors import SourceError
+from domain.sanitize import DEFAULT_MAX_TEXT_CHARS, clean_line, clean_text, safe_link
 
 #: Longest text stored for one mention (characters); longer texts are cut and flagged
 #: ``extra["truncated"] = True``.
-MAX_TEXT_CHARS = 100_000
+MAX_TEXT_CHARS = DEFAULT_MAX_TEXT_CHARS
 #: Longest title, author or external id stored (characters).
 MAX_SHORT_CHARS = 2_000
 
 #: Bodies that stand for content its author or a moderator removed (Reddit, Lemmy ...).
 DELETED_MARKERS = frozenset({"[deleted]", "[removed]", "[deleted by user]"})
-
-# NUL and C0/C1 control characters except tab and newline; lone UTF-16 surrogates;
-# bidirectional overrides and isolates (they reorder text shown in digests).
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,20 +81,6 @@ class InvalidRecord(SourceError):
         self.reason = reason
 
 
-def clean_text(value: str, *, limit: int | None = None) -> str:
-    """``value`` without NUL/control characters, lone surrogates and bidi overrides
-    (tabs and newlines kept), cut to ``limit`` characters when given."""
-    cleaned = _UNSAFE.sub("", value)
-    return cleaned[:limit] if limit is not None else cleaned
-
-
-def one_line(value: str, *, limit: int = MAX_SHORT_CHARS) -> str:
-    """``value`` cleaned (:func:`clean_text`) with every run of white space, line breaks
-    included, turned into one space: for titles, authors and ids, which are shown on one
-    line (a CRLF in an author name must not start a new line of a text digest)."""
-    return " ".join(clean_text(value).split())[:limit]
-
-
 def is_deleted(text: str) -> bool:
     """True for a body that stands for removed content (``[deleted]``, ``[removed]``)."""
     return text.strip().casefold() in DELETED_MARKERS
@@ -107,7 +89,8 @@ def is_deleted(text: str) -> bool:
 def check_mention(mention: Mention) -> Mention:
     """The record as it may be stored, or :class:`InvalidRecord` saying why not.
 
-    Cleans text fields (see :func:`clean_text`), cuts the text to
+    Cleans text fields (:func:`domain.sanitize.clean_text`; one-line fields through
+    :func:`domain.sanitize.clean_line`), cuts the text to
     :data:`MAX_TEXT_CHARS` (flagging ``extra["truncated"]``), normalizes the publication
     time to UTC, and rejects: deleted or empty content (``deleted``; a review with stars
     and no words, marked ``extra["rating_only"]``, is not empty); no external id,
@@ -115,17 +98,19 @@ def check_mention(mention: Mention) -> Mention:
     negative count (``invalid``).
     """
     where = f"{mention.source}: item {mention.external_id!r}"
-    external_id = one_line(mention.external_id)
+    external_id = clean_line(mention.external_id, max_chars=MAX_SHORT_CHARS)
     if not external_id:
         raise InvalidRecord(SkipReason.INVALID, f"{mention.source}: item without an id")
-    text = clean_text(mention.text)
-    title = one_line(mention.title)
+    text = clean_text(mention.text, max_chars=None)
+    title = clean_line(mention.title, max_chars=MAX_SHORT_CHARS)
     rating_only = bool(mention.extra.get("rating_only")) and mention.rating is not None
     if is_deleted(text) or not (text.strip() or title or rating_only):
         raise InvalidRecord(SkipReason.DELETED, f"{where} is deleted or empty")
-    url = mention.url.strip()
-    if not url.lower().startswith(("http://", "https://")) or _UNSAFE.search(url):
-        raise InvalidRecord(SkipReason.INVALID, f"{where}: link {url[:80]!r} is not http(s)")
+    url = safe_link(mention.url)
+    if url is None:
+        raise InvalidRecord(
+            SkipReason.INVALID, f"{where}: link {mention.url[:80]!r} is not http(s)"
+        )
     if mention.rating is not None and not 1 <= mention.rating <= 5:
         raise InvalidRecord(SkipReason.INVALID, f"{where}: rating {mention.rating} outside 1-5")
     for name in ("engagement", "comment_count", "author_followers"):
@@ -147,7 +132,8 @@ def check_mention(mention: Mention) -> Mention:
         url=url,
         text=text,
         title=title,
-        author=one_line(mention.author),
+        author=clean_line(mention.author, max_chars=MAX_SHORT_CHARS),
+        language=clean_line(mention.language, max_chars=16) or None,
         published_at=published,
         extra=extra,
     )

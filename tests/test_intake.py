@@ -50,7 +50,7 @@ def test_check_cleans_what_would_break_storage_or_digests() -> None:
         published_at=datetime(2024, 3, 1, 12, tzinfo=UTC),
     )
     clean = check_mention(dirty)
-    assert clean.text == "bad item  with override\ttab\nline"
+    assert clean.text == "bad item \ufffd with override\ttab\nline"
     assert clean.author == "Eve Bcc: x@y"  # no line break survives in a one-line field
     long = check_mention(replace(BASE, text="x" * 100_001))
     assert len(long.text) == 100_000 and long.extra["truncated"] is True
@@ -105,3 +105,27 @@ def test_one_record_the_database_refuses_does_not_cost_the_others(repo: Reposito
     assert report.error is None
     assert "b1" in report.problems[0] and "refused by the database" in report.problems[0]
     assert repo.get_cursor("s") == {"since": "t1"}  # the run still counts and moves on
+
+
+def test_nul_and_surrogates_from_a_feed_are_stored_clean_on_both_databases(
+    repo: Repository,
+) -> None:
+    """A NUL byte (PostgreSQL refuses it) or a lone surrogate (SQLite's UTF-8 codec refuses
+    it) in one item used to crash the run before analysis; now the item is cleaned."""
+    repo.sync_brands([("Acme", True)])
+    repo.sync_source("s", "feed")
+    intake = Intake(repo, [BrandTerms("Acme", ("Acme",))])
+    hostile = replace(
+        BASE,
+        external_id="n1",
+        title="Acme\x00 outage",
+        text="Acme is down \ud83d again\x00",
+        author="bot\x00",
+        language="en\x00",
+        extra={"raw": "a\x00b"},
+    )
+    report = intake.admit("s", [hostile])
+    assert (report.stored, report.error) == (1, None)
+    (stored,) = repo.mentions()
+    assert stored.title == "Acme outage" and stored.text == "Acme is down \ufffd again"
+    assert (stored.author, stored.language) == ("bot", "en")

@@ -148,5 +148,8 @@ def main() -> None:
     app()
 
 
+# The inbox commands (inbox, handle, assign, snooze, dismiss, ...) register on ``app``.
+import brandpulse.cli_inbox  # noqa: E402, F401
+
 if __name__ == "__main__":
     main()

@@ -201,8 +201,10 @@ def training_data(
 ) -> None:
     """Export human label corrections as JSON Lines training data for the next model.
 
-    One line per corrected mention: {"text", "label", "language", "mention_id", "source"}.
-    ``python -m sentiment.train --extra FILE`` adds them to the training set.
+    One line per corrected mention: {"text", "label", "language", "mention_id", "source"};
+    then one per mention dismissed as not about a brand: {"task": "brand", "text",
+    "brand", "match": false, ...}. ``python -m sentiment.train --extra FILE`` adds the
+    label corrections to the training set (it skips the brand lines).
     """
     cfg = load(config)
     from brandpulse.readonly import open_read_only_repository
@@ -219,6 +221,10 @@ def training_data(
                 "source": m.source,
             }
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        from brandpulse.inbox import brand_training_rows
+
+        for brand_row in brand_training_rows(repo):
+            handle.write(json.dumps(brand_row, ensure_ascii=False) + "\n")
     finally:
         if output:
             handle.close()

@@ -22,6 +22,7 @@ from brandpulse.config_ops import (
     RetentionConfig,
 )
 from brandpulse.config_report import ReportConfig
+from brandpulse.config_spikes import SpikesConfig as SpikesConfig  # re-exported
 from brandpulse.settings import DEFAULT_DATABASE_URL, DEFAULT_OUTPUT_DIR
 from domain import defaults
 from domain.errors import ConfigError as ConfigError  # re-exported: brandpulse.config.ConfigError
@@ -218,6 +219,26 @@ class AlertConfig(_Model):
         le=MAX_AGE_HOURS,
         description="Hours: older posts are reported in digests but not alerted.",
     )
+    min_confidence: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Model confidence below which a negative is not an immediate alert but "
+        "goes to the inbox's worth-a-look list (state watch) and the digest section "
+        '"Worth a look". Human corrections and 1-2 star reviews are never held back.',
+    )
+    sla_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description="Hours an alert on your own brand may stay open or assigned before it "
+        "is overdue (the SLA clock starts when the alert is raised).",
+    )
+    competitor_sla_hours: float | None = Field(
+        default=None,
+        gt=0,
+        description="SLA hours for alerts on brands in alerts.brands that are not your own; "
+        "unset means no clock.",
+    )
 
 
 class DigestConfig(_Model):
@@ -338,6 +359,11 @@ class Config(_Model):
     retention: RetentionConfig = Field(
         default_factory=RetentionConfig,
         description="How long archived digests and stored mentions are kept; applied every cycle.",
+    )
+    spikes: SpikesConfig = Field(
+        default_factory=SpikesConfig,
+        description="Spikes of volume and negative share per brand and source, against the "
+        "same hours of the week before.",
     )
 
     @field_validator("brands")

@@ -15,13 +15,13 @@ from pathlib import Path
 from brandpulse.analysis import analyze_pending, make_analyzer
 from brandpulse.config import Config
 from brandpulse.crawls import register_crawls, run_configured_crawl
+from brandpulse.inbox import digest_spikes, split_for_digest
 from brandpulse.intake import Intake
 from brandpulse.retention import apply_retention
 from brandpulse.sources import SourceRun, make_http, register_sources, run_source
 from digest.build import build_alert_digest
 from digest.deliver import DeliveryOutcome, send_apprise, target_key, write_files
 from digest.render import Rendered, render_alert_digest
-from digest.urgency import urgency
 from domain.terms import blank_spans
 from domain.text import model_text
 from listeners.health import is_silent
@@ -176,29 +176,15 @@ class Pipeline:
         return themes
 
     def raise_alerts(self) -> int:
-        """Create an alert for each new mention that matches the alert rules."""
+        """Create an alert for each new mention that matches the alert rules (the rating
+        rule, the confidence floor, urgency reasons and SLA: see ``brandpulse.inbox``),
+        and record new spikes."""
+        from brandpulse.inbox import raise_alerts, record_spikes
+
         now = self._now()
-        since = now - timedelta(hours=self.config.alerts.max_age_hours)
-        candidates = self.repo.alert_candidates(
-            brands=self.config.alert_brands, labels=self.config.alerts.labels, since=since
-        )
-        alert_brands = self.config.alert_brands
-        labels = self.config.alerts.labels
-        seen: set[str | int] = set()
-        rows = []
-        for mention in sorted(candidates, key=lambda m: m.published_at or m.collected_at):
-            if mention.content_hash in seen or mention.story in seen:
-                continue  # the same story cross-posted or syndicated: alert once
-            # The alert brand whose own label qualifies ("Teams beats Slack" alerts Slack).
-            brand = next(
-                (b for b in mention.brands if b in alert_brands and mention.label_for(b) in labels),
-                None,
-            )
-            if brand is None:
-                continue
-            seen.update((mention.content_hash, mention.story))
-            rows.append((mention.id, brand, urgency(mention.for_brand(brand), now=now)))
-        return self.repo.insert_alerts(rows)
+        raised = raise_alerts(self.config, self.repo, now=now)
+        record_spikes(self.config, self.repo, now=now)
+        return raised
 
     def health_and_silent(self) -> tuple[list[SourceHealth], list[str]]:
         """Every source's health, and the names of those silent for too long."""
@@ -229,17 +215,24 @@ class Pipeline:
             : digest_cfg.thank_you_count
         ]
 
+        spikes = digest_spikes(self.repo, now=now)
+
         def document_for(target: str) -> tuple[list[int], Rendered]:
-            pending = self.repo.pending_alerts(target, since=since)
+            # Worth-a-look alerts get their own section; handled/dismissed ones none.
+            act, look, ids = split_for_digest(
+                self.repo, self.repo.pending_alerts(target, since=since)
+            )
             digest = build_alert_digest(
                 title=digest_cfg.title,
-                alerts=pending,
+                alerts=act,
                 thank_you=thank_you,
                 health=health,
                 silent=silent,
                 now=now,
+                worth_a_look=look,
+                spikes=spikes,
             )
-            return [a.alert_id for a in pending], render_alert_digest(digest)
+            return ids, render_alert_digest(digest)
 
         file_ids, file_doc = document_for(FILE_TARGET)
         files = write_files(file_doc, output_dir=digest_cfg.output_dir, stem="digest", now=now)

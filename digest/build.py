@@ -39,14 +39,25 @@ class ThankYouView:
 
 
 @dataclass(frozen=True, slots=True)
+class SpikeNote:
+    """A spike as the digest shows it: ``risk`` (own brand) or ``opportunity``."""
+
+    category: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
 class AlertDigest:
-    """The alert digest: what needs a reply now, who to thank, which sources are silent."""
+    """The alert digest: what needs a reply now, who to thank, which sources are silent,
+    what is only worth a look (low confidence, star/text mismatch) and spikes."""
 
     title: str
     generated_at: datetime
     alerts: tuple[AlertView, ...]
     thank_you: tuple[ThankYouView, ...]
     source_warnings: tuple[str, ...] = ()
+    worth_a_look: tuple[AlertView, ...] = ()
+    spikes: tuple[SpikeNote, ...] = ()
 
     @property
     def replies(self) -> tuple[AlertView, ...]:
@@ -145,11 +156,15 @@ def build_alert_digest(
     health: Sequence[SourceHealth],
     silent: Sequence[str],
     now: datetime,
+    worth_a_look: Sequence[AlertItem] = (),
+    spikes: Sequence[SpikeNote] = (),
 ) -> AlertDigest:
     """Assemble the alert digest (alerts already ranked most urgent first).
 
     Each alert's reply outline depends on the kind of text (post, review or article), read
     from its source's stored type in ``health`` (see :mod:`digest.replies`).
+    ``worth_a_look`` are alerts held back from immediate alerting (the inbox's ``watch``
+    state); ``spikes`` the spikes found since the last digest.
     """
     source_types = {h.name: h.kind for h in health}
     views = tuple(
@@ -160,11 +175,27 @@ def build_alert_digest(
         )
         for a in alerts
     )
+    look = tuple(
+        _alert_view(
+            dataclasses.replace(a, mention=safe_mention(a.mention)),
+            source_types.get(a.mention.source),
+            now,
+        )
+        for a in worth_a_look
+    )
     thanks = tuple(
         ThankYouView(m, snippet(m, limit=200), human_age(m.published_at or m.collected_at, now))
         for m in map(safe_mention, thank_you)
     )
-    return AlertDigest(title, now, views, thanks, source_warnings(health, silent))
+    return AlertDigest(
+        title,
+        now,
+        views,
+        thanks,
+        source_warnings(health, silent),
+        worth_a_look=look,
+        spikes=tuple(spikes),
+    )
 
 
 def safe_mention(mention: StoredMention) -> StoredMention:

@@ -179,6 +179,8 @@ def load_jsonl_labels(path: Path) -> LabeledSet:
             continue
         try:
             row = json.loads(line)
+            if row.get("task", "sentiment") != "sentiment":
+                continue  # e.g. brand-matching examples from `brandpulse training-data`
             raw = row["label"]
             label = _LABEL_NAMES[raw] if isinstance(raw, str) else int(raw)
             if label not in (NEG, NEU, POS):

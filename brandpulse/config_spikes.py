@@ -1,0 +1,51 @@
+"""``[spikes]``: spike detection against an hour-of-week baseline (see ``digest.spikes``).
+
+Its own module (``brandpulse.config`` re-uses it as ``Config.spikes``); unknown keys are
+errors like in every other section.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["SpikesConfig"]
+
+
+class SpikesConfig(BaseModel):
+    """Spike detection against an hour-of-week baseline (see ``digest.spikes``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = Field(default=True, description="Look for spikes every cycle.")
+    window_hours: float = Field(
+        default=3.0, gt=0, description="Recent window compared with the baseline, in hours."
+    )
+    weeks: int = Field(
+        default=4, ge=1, description="Previous weeks forming the hour-of-week baseline."
+    )
+    min_weeks: int = Field(
+        default=2, ge=1, description="Weeks of history needed before any spike is reported."
+    )
+    min_volume: int = Field(
+        default=8, ge=1, description="Mentions in the window below this are never a spike."
+    )
+    min_negative: int = Field(
+        default=4, ge=1, description="Negatives in the window needed for a negative-share spike."
+    )
+    ratio: float = Field(
+        default=2.0, ge=1, description="The window must hold this multiple of the baseline."
+    )
+    z: float = Field(
+        default=4.0,
+        gt=0,
+        description="How far above the baseline, in standard deviations (see the README's "
+        "spike figures: higher means fewer false alarms and fewer small spikes found).",
+    )
+    share_rise: float = Field(
+        default=0.25, gt=0, le=1, description="Minimum rise of the negative share (0-1)."
+    )
+    cooldown_hours: float = Field(
+        default=24.0,
+        ge=0,
+        description="The same brand, source and kind is reported at most once per this many hours.",
+    )

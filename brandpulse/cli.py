@@ -149,7 +149,7 @@ def main() -> None:
 
 
 # The inbox commands (inbox, handle, assign, snooze, dismiss, ...) register on ``app``.
-import brandpulse.cli_inbox  # noqa: E402, F401
+from brandpulse import cli_inbox  # noqa: E402, F401
 
 if __name__ == "__main__":
     main()

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from brandpulse.config_checks import check_cron, check_database_url
+from brandpulse.config_inbox import COMPETITOR_SLA_HOURS, MIN_CONFIDENCE, SLA_HOURS, SPIKES
+from brandpulse.config_inbox import SpikesConfig as SpikesConfig  # re-exported
 from brandpulse.config_ops import (
     DEFAULT_MAX_BODY_BYTES,
     MAX_AGE_HOURS,
@@ -22,7 +24,6 @@ from brandpulse.config_ops import (
     RetentionConfig,
 )
 from brandpulse.config_report import ReportConfig
-from brandpulse.config_spikes import SpikesConfig as SpikesConfig  # re-exported
 from brandpulse.settings import DEFAULT_DATABASE_URL, DEFAULT_OUTPUT_DIR
 from domain import defaults
 from domain.errors import ConfigError as ConfigError  # re-exported: brandpulse.config.ConfigError
@@ -219,26 +220,9 @@ class AlertConfig(_Model):
         le=MAX_AGE_HOURS,
         description="Hours: older posts are reported in digests but not alerted.",
     )
-    min_confidence: float = Field(
-        default=0.5,
-        ge=0,
-        le=1,
-        description="Model confidence below which a negative is not an immediate alert but "
-        "goes to the inbox's worth-a-look list (state watch) and the digest section "
-        '"Worth a look". Human corrections and 1-2 star reviews are never held back.',
-    )
-    sla_hours: float = Field(
-        default=24.0,
-        gt=0,
-        description="Hours an alert on your own brand may stay open or assigned before it "
-        "is overdue (the SLA clock starts when the alert is raised).",
-    )
-    competitor_sla_hours: float | None = Field(
-        default=None,
-        gt=0,
-        description="SLA hours for alerts on brands in alerts.brands that are not your own; "
-        "unset means no clock.",
-    )
+    min_confidence: float = MIN_CONFIDENCE
+    sla_hours: float = SLA_HOURS
+    competitor_sla_hours: float | None = COMPETITOR_SLA_HOURS
 
 
 class DigestConfig(_Model):
@@ -360,11 +344,7 @@ class Config(_Model):
         default_factory=RetentionConfig,
         description="How long archived digests and stored mentions are kept; applied every cycle.",
     )
-    spikes: SpikesConfig = Field(
-        default_factory=SpikesConfig,
-        description="Spikes of volume and negative share per brand and source, against the "
-        "same hours of the week before.",
-    )
+    spikes: SpikesConfig = Field(default_factory=SpikesConfig, description=SPIKES)
 
     @field_validator("brands")
     @classmethod

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from digest.build import snippet
+from digest.build import safe_mention, snippet
 from digest.replies import MentionKind
+from domain.sanitize import clean_line
 from storage.records import StoredMention
 
 #: Dismiss reasons a person can give.
@@ -254,6 +255,7 @@ def render_table(items: Sequence[InboxItem], *, width: int = 80, title: str | No
     from rich import box
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     id_w, urg_w, state_w, where_w = 5, 3, 11, 14
     # Columns are separated by two spaces (collapsed padding, no vertical lines).
@@ -264,7 +266,7 @@ def render_table(items: Sequence[InboxItem], *, width: int = 80, title: str | No
         pad_edge=False,
         padding=(0, 1),
         collapse_padding=True,
-        title=title,
+        title=Text(title) if title else None,
         title_justify="left",
         expand=False,
     )
@@ -274,10 +276,11 @@ def render_table(items: Sequence[InboxItem], *, width: int = 80, title: str | No
     table.add_column("BRAND / WHERE", width=where_w, no_wrap=True, overflow="ellipsis")
     table.add_column("TEXT / WHY", width=text_w, no_wrap=True, overflow="ellipsis")
     for item in items:
-        m = item.mention
+        # Scraped text and names: control and bidi characters removed, one line each.
+        m = safe_mention(item.mention)
         state = item.state if item.state != "watch" else "look"
         if item.state == "assigned" and item.assignee:
-            state = f"@{item.assignee}"
+            state = f"@{clean_line(item.assignee)}"
         state_cell = "\n".join(
             part for part in (_clip(state, state_w), _clip(item.due_text(), state_w)) if part
         )
@@ -290,20 +293,21 @@ def render_table(items: Sequence[InboxItem], *, width: int = 80, title: str | No
         body = _wrap(snippet(m, limit=2 * text_w + 10), text_w, 2)
         if item.state == "dismissed":
             why_line = f"dismissed: {item.dismiss_reason}" + (
-                f" — {item.note}" if item.note else ""
+                f" — {clean_line(item.note)}" if item.note else ""
             )
         elif item.state == "handled":
-            why_line = "handled" + (f": {item.note}" if item.note else "")
+            why_line = "handled" + (f": {clean_line(item.note)}" if item.note else "")
         elif item.state == "watch" and item.watch_reason:
             why_line = f"look: {item.watch_reason}"
         else:
             why_line = "why: " + " · ".join(item.reasons[:3])
+        # Text objects: brackets in scraped text are never read as rich markup.
         table.add_row(
-            f"#{item.alert_id}",
-            f"{item.urgency:.0f}",
-            state_cell,
-            where,
-            body + "\n" + _clip(why_line, text_w),
+            Text(f"#{item.alert_id}"),
+            Text(f"{item.urgency:.0f}"),
+            Text(state_cell),
+            Text(where),
+            Text(body + "\n" + _clip(why_line, text_w)),
             end_section=True,
         )
     buffer = io.StringIO()

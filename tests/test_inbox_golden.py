@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -144,3 +145,19 @@ def test_golden_inbox_json_lines() -> None:
 def test_table_fits_other_widths(width: int) -> None:
     table = render_table(items(), width=width)
     assert max(cell_len(line) for line in table.splitlines()) <= width
+
+
+def test_scraped_brackets_and_control_characters_are_shown_as_text() -> None:
+    """A post may contain rich markup-like brackets or terminal escape sequences: the table
+    shows the brackets literally and never passes escapes to the terminal."""
+    base = items()[0]
+    hostile = replace(
+        base,
+        mention=replace(
+            base.mention, text="[bold red]pay now[/bold red] [/oops] \x1b[31mred\x1b[0m done"
+        ),
+        assignee=None,
+    )
+    table = render_table([hostile], width=80)
+    assert "[bold red]pay now[/bold red] [/oops]" in table
+    assert "\x1b" not in table

@@ -1,14 +1,16 @@
-"""``[spikes]``: spike detection against an hour-of-week baseline (see ``digest.spikes``).
-
-Its own module (``brandpulse.config`` re-uses it as ``Config.spikes``); unknown keys are
-errors like in every other section.
+"""The inbox's settings: ``[spikes]`` (spike detection against an hour-of-week baseline,
+see ``digest.spikes``) and the ``[alerts]`` keys of the inbox (confidence floor, SLA
+clocks), declared here and used by ``brandpulse.config`` (``Config.spikes`` and
+``AlertConfig``); unknown keys are errors like in every other section.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["SpikesConfig"]
+__all__ = ["COMPETITOR_SLA_HOURS", "MIN_CONFIDENCE", "SLA_HOURS", "SPIKES", "SpikesConfig"]
 
 
 class SpikesConfig(BaseModel):
@@ -49,3 +51,32 @@ class SpikesConfig(BaseModel):
         ge=0,
         description="The same brand, source and kind is reported at most once per this many hours.",
     )
+
+
+#: ``Config.spikes``'s description.
+SPIKES = (
+    "Spikes of volume and negative share per brand and source, against the same hours of "
+    "the week before."
+)
+
+# ``[alerts]`` keys of the inbox (fields of ``brandpulse.config.AlertConfig``).
+MIN_CONFIDENCE: Any = Field(
+    default=0.5,
+    ge=0,
+    le=1,
+    description="Model confidence below which a negative is not an immediate alert but "
+    "goes to the inbox's worth-a-look list (state watch) and the digest section "
+    '"Worth a look". Human corrections and 1-2 star reviews are never held back.',
+)
+SLA_HOURS: Any = Field(
+    default=24.0,
+    gt=0,
+    description="Hours an alert on your own brand may stay open or assigned before it "
+    "is overdue (the SLA clock starts when the alert is raised).",
+)
+COMPETITOR_SLA_HOURS: Any = Field(
+    default=None,
+    gt=0,
+    description="SLA hours for alerts on brands in alerts.brands that are not your own; "
+    "unset means no clock.",
+)

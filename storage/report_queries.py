@@ -8,8 +8,8 @@ label (multi-brand mentions), else the mention's label (``storage.labels``, the 
 ``Repository.brand_counts`` uses too).
 
 A page's own overall rating (schema.org AggregateRating) comes from ``rating_aggregates``
-(:mod:`storage.aggregates`); ``alerts.handled_at`` (the alert workflow) is used when
-present and reported as missing otherwise. Nothing here creates or migrates a table.
+(:mod:`storage.aggregates`); the time to handle an alert comes from the inbox's
+``alert_states``. Nothing here creates or migrates a table.
 """
 
 from __future__ import annotations
@@ -20,11 +20,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, Table, func, inspect, select
+from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from storage import models as m
 from storage.aggregates import Aggregate, latest_aggregates
+from storage.inbox_models import alert_states
 from storage.labels import effective_label_sql
 
 logger = logging.getLogger(__name__)
@@ -241,19 +243,22 @@ class ReportQueries:
 
     def alert_handle_times(
         self, brands: Sequence[str], *, since: datetime | None, until: datetime | None
-    ) -> list[float] | None:
-        """Seconds from alert to handled for the alerts of ``brands`` created in the period
-        and handled; None when the database has no ``alerts.handled_at`` column."""
-        if not self.has_column("alerts", "handled_at"):
-            return None
-        alerts = Table("alerts", MetaData(), autoload_with=self.engine)
-        stmt = select(alerts.c.created_at, alerts.c.handled_at).where(
-            alerts.c.handled_at.is_not(None), alerts.c.brand.in_(list(brands))
+    ) -> list[float]:
+        """Seconds from alert to handled (the inbox's ``handled`` state, its ``closed_at``)
+        for the alerts of ``brands`` created in the period and handled since."""
+        stmt = (
+            select(col(m.Alert.created_at), alert_states.c.closed_at)
+            .join(alert_states, alert_states.c.alert_id == col(m.Alert.id))
+            .where(
+                alert_states.c.state == "handled",
+                alert_states.c.closed_at.is_not(None),
+                col(m.Alert.brand).in_(list(brands)),
+            )
         )
         if since is not None:
-            stmt = stmt.where(alerts.c.created_at >= since.replace(tzinfo=None))
+            stmt = stmt.where(col(m.Alert.created_at) >= since)
         if until is not None:
-            stmt = stmt.where(alerts.c.created_at < until.replace(tzinfo=None))
+            stmt = stmt.where(col(m.Alert.created_at) < until)
         with Session(self.engine) as session:
             rows = session.execute(stmt).all()
         out = []

@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from brandpulse.cli import app
 from brandpulse.config import Config, load_config
+from brandpulse.inbox import Inbox
 from brandpulse.report import (
     build_report,
     period_covering,
@@ -86,11 +87,11 @@ def test_golden_share_of_voice_net_sentiment_and_ratings(tmp_path: Path, repo: R
     assert sum(report.trend.volume["Acme"]) == 7 and sum(report.trend.volume["Globex"]) == 4
     rated = [r for r in report.trend.rating["Acme"] if r is not None]
     assert rated == [5.0, 4.0, 1.0]
-    assert not report.handle_time.available and not report.aggregate_ratings_available
+    assert report.handle_time.handled == 0 and not report.aggregate_ratings_available
     data = report.to_dict()
     assert data["brands"][0]["share_of_voice"] == pytest.approx(0.5833, abs=1e-4)
     assert data["brands"][1]["average_rating"] == 2.5
-    assert data["alert_handle_time"] == {"available": False, "handled": 0, "median_hours": None}
+    assert data["alert_handle_time"] == {"available": True, "handled": 0, "median_hours": None}
     only = build_report(cfg, repo, since=NOW - timedelta(days=7), until=NOW, brands=["Globex"])
     assert [b.brand for b in only.brands] == ["Globex"]
     assert only.brands[0].share_of_voice == pytest.approx(4 / 12), "share stays over all"
@@ -104,12 +105,12 @@ def test_alert_handling_and_stored_site_ratings_are_used(
     ids = {m.external_id: m.id for m in sqlite_repo.mentions()}
     sqlite_repo.insert_alerts([(ids["a3"], "Acme", 50.0), (ids["a6"], "Acme", 40.0)])
     with sqlite_repo.engine.begin() as conn:
-        conn.execute(text("ALTER TABLE alerts ADD COLUMN handled_at DATETIME"))
         conn.execute(text("UPDATE alerts SET created_at = :c"), {"c": "2026-11-25 10:00:00"})
-        conn.execute(
-            text("UPDATE alerts SET handled_at = :h WHERE mention_id = :m"),
-            {"h": "2026-11-25 13:00:00", "m": ids["a3"]},
-        )
+    # handled three hours after it was raised, through the inbox (as `brandpulse handle`)
+    inbox = Inbox(cfg, sqlite_repo, now=lambda: datetime(2026, 11, 25, 13, tzinfo=UTC))
+    inbox.refresh()
+    (a3,) = [i for i in inbox.items(state="all") if i.mention.id == ids["a3"]]
+    inbox.handle(a3.alert_id, by="maria", note="replied")
     # two readings of the app's own overall rating, as a review crawl stores them
     page = "https://apps.apple.com/app/acme/id1"
     save_aggregates(

@@ -122,7 +122,8 @@ def demo(
     typer.echo("Run it again: nothing is stored or alerted twice. Explore the result:")
     typer.echo(f"  brandpulse export --format jsonl --config {followup}")
     typer.echo(f"  brandpulse sources --config {followup}")
-    typer.echo(f"  web inbox: brandpulse users add me --role responder --password-stdin --config {followup} && brandpulse web --config {followup}, then open http://127.0.0.1:8080/")  # noqa: E501
+    typer.echo(f"  brandpulse users add me --role responder --password-stdin --config {followup}")
+    typer.echo(f"  brandpulse web --config {followup}   # the inbox at http://127.0.0.1:8080/")
 
 
 # The other commands, in the order --help lists them.

@@ -23,7 +23,7 @@ from storage.web_users import UserStore
 
 HOSTILE_TEXT = (
     'Apple support ignored me <script>document.title="pwned"</script> '
-    '<a href="javascript:document.title=\'pwned\'">click here</a> <img src=x onerror=alert(1)>'
+    "<a href=\"javascript:document.title='pwned'\">click here</a> <img src=x onerror=alert(1)>"
 )
 HOSTILE_URL = "javascript:document.title='pwned'"
 PASSWORDS = {"kim": "kim-responds-42", "vic": "vic-only-reads-7"}

@@ -15,7 +15,9 @@ inbox uses, so the web and ``brandpulse inbox`` always agree. Security:
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -427,15 +429,8 @@ def _html_routes(app: FastAPI) -> None:
         request: Request, user: User, days: int | None = None, period: str | None = None
     ) -> Response:
         web = _web(request)
-        try:
-            html = _report_html(web, days=days, everything=period == "all")
-        except _NoReport as exc:
-            return _page(request, "error.html", {"message": str(exc)}, status=503)
+        html = _report_html(web, days=days, everything=period == "all")
         return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP})
-
-
-class _NoReport(Exception):
-    pass
 
 
 def _report_period(
@@ -448,24 +443,31 @@ def _report_period(
         if covering is not None:
             return covering
     now = web.now()
-    report_settings = getattr(web.config, "report", None)
-    length = days or int(getattr(report_settings, "period_days", 7))
+    length = days or web.config.report.period_days
     return now - timedelta(days=length), now
 
 
 def _report_html(web: WebState, *, days: int | None, everything: bool) -> str:
     """The competitor report's HTML (charts inline) for the last ``days`` days (default
     ``report.period_days``) or every stored mention."""
-    try:
-        from digest.charts import render_charts
-        from digest.report import render_html
+    from brandpulse.report import build_report  # matplotlib: imported when first needed
+    from digest.charts import render_charts
+    from digest.report import render_html
 
-        from brandpulse.report import build_report
-    except ImportError as exc:  # pragma: no cover - the report ships with the same version
-        raise _NoReport(f"the competitor report is not available in this build: {exc}") from None
     since, until = _report_period(web, days=days, everything=everything)
     report = build_report(web.config, web.repo, since=since, until=until, now=web.now())
-    return render_html(report, render_charts(report))
+    html = render_html(report, render_charts(report))
+    return _BODY.sub(lambda m: m.group(0) + REPORT_NAV, html, count=1)
+
+
+_BODY = re.compile(r"<body[^>]*>", re.IGNORECASE)
+#: The way back from the report document (its CSP allows inline styles, no scripts).
+REPORT_NAV = (
+    '<nav style="font:15px system-ui,sans-serif;padding:6px 0;border-bottom:1px solid #ccc">'
+    '<a href="/">\u2190 Inbox</a> \u00b7 <a href="/report?days=7">last 7 days</a> \u00b7 '
+    '<a href="/report?days=30">last 30 days</a> \u00b7 <a href="/report?period=all">'
+    "everything stored</a></nav>"
+)
 
 
 # -- actions ----------------------------------------------------------------------------------
@@ -648,16 +650,11 @@ def _api_routes(app: FastAPI) -> None:
         """The competitor report's JSON (the schema of ``brandpulse report competitors
         --format json``) for the last ``days`` days."""
         web = _web(request)
-        try:
-            from digest.report import render_json
+        from brandpulse.report import build_report
+        from digest.report import render_json
 
-            from brandpulse.report import build_report
-        except ImportError as exc:  # pragma: no cover
-            raise HTTPException(503, f"the report is not available: {exc}") from None
         since, until = _report_period(web, days=days, everything=False)
         report = build_report(web.config, web.repo, since=since, until=until, now=web.now())
-        import json
-
         return JSONResponse(json.loads(render_json(report)))
 
 

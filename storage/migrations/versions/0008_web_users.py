@@ -1,7 +1,7 @@
 """web inbox users: name, role, password hash, API token hash, visits
 
-Revision ID: 0008_web_users
-Revises: 0005_inbox
+Revision ID: 0008
+Revises: 0005
 Create Date: 2026-12-01 05:50:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 import storage.models
 
 
-revision: str = "0008_web_users"
-down_revision: str | None = "0005_inbox"
+revision: str = "0008"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

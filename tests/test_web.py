@@ -171,3 +171,52 @@ def test_api_needs_a_token_and_agrees_with_the_inbox(data: WebData) -> None:
     schema = client.get("/api/openapi.json").json()
     assert {"/api/alerts", "/api/mentions", "/api/report"} <= set(schema["paths"])
     assert "/login" not in schema["paths"]
+
+
+def test_users_commands_never_print_secrets(data: WebData) -> None:
+    from typer.testing import CliRunner
+
+    from brandpulse.cli import app
+
+    runner = CliRunner()
+    cfg = ["--config", str(data.config_path)]
+    r = runner.invoke(
+        app,
+        ["users", "add", "ana", "--role", "responder", "--password-stdin", *cfg],
+        input="ana-secret-pass\n",
+    )
+    assert r.exit_code == 0 and r.output.strip() == "added ana (responder)"
+    stored = UserStore(data.repo.engine).get("ana")
+    assert stored is not None and verify_password(stored.password_hash, "ana-secret-pass")
+    r = runner.invoke(app, ["users", "add", "bo", "--role", "admin", "--password-stdin", *cfg])
+    assert r.exit_code == 2 and "choose from viewer, responder" in r.output
+    r = runner.invoke(
+        app, ["users", "add", "bo", "--role", "viewer", "--password-stdin", *cfg], input="short\n"
+    )
+    assert r.exit_code == 2 and "at least 8" in r.output
+    r = runner.invoke(app, ["users", "token", "ana", *cfg])
+    token = r.output.strip()
+    assert r.exit_code == 0 and UserStore(data.repo.engine).by_token(token) is not None
+    listing = runner.invoke(app, ["users", "list", *cfg]).output
+    assert "ana\tresponder" in listing
+    assert token not in listing and "ana-secret-pass" not in listing and "$argon2" not in listing
+    assert runner.invoke(app, ["users", "remove", "ana", *cfg]).exit_code == 0
+    assert runner.invoke(app, ["users", "remove", "ana", *cfg]).exit_code == 1
+
+
+def test_sources_changes_filters_and_docs_pages(data: WebData) -> None:
+    client = client_for(data)
+    login(client, "vic")
+    sources = client.get("/sources")
+    assert sources.status_code == 200 and "appstore-reality-jp" in sources.text
+    changes = client.get("/changes")
+    assert changes.status_code == 200 and "New alerts (" in changes.text
+    ja = client.get("/?language=ja&state=all").text
+    assert "appstore-reality-jp" in ja and "googleplay-twitter" not in ja
+    posts = client.get("/?kind=post&state=all").text
+    assert "appstore-reality-jp" not in posts and "googleplay-twitter" not in posts
+    assert "· hn ·" in posts
+    assert client.get("/?state=bogus").status_code == 400
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200 and "/static/swagger-init.js" in docs.text
+    assert "frame-ancestors 'none'" in docs.headers["content-security-policy"]

@@ -338,13 +338,8 @@ class Inbox:
         return item
 
     def relabel(self, alert_id: int, *, label: str, by: str, note: str | None = None) -> InboxItem:
-        """Correct the label of an alert's mention (as ``brandpulse label`` does; the human
-        label wins over every model from now on), recorded in the alert's history. The
-        alert's state does not change.
-
-        Raises:
-            InboxError: no such alert, or ``label`` is not negative, neutral or positive.
-        """
+        """Correct the label of an alert's mention (as ``brandpulse label``: the human label
+        wins from now on), recorded in its history; the state stays. Raises InboxError."""
         if label not in ("negative", "neutral", "positive"):
             raise InboxError(f"--label {label!r}: choose from negative, neutral, positive")
         current = self.item(alert_id)

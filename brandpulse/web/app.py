@@ -362,6 +362,7 @@ def _html_routes(app: FastAPI) -> None:
                 "languages": sorted({i.mention.language or "" for i in everything} - {""}),
                 "assignees": sorted({i.assignee for i in everything if i.assignee}),
                 "states": list(STATE_FILTERS),
+                "suggestions": web.inbox.exclude_suggestions(brand),
                 "f": {
                     "brand": brand or "",
                     "kind": kind or "",

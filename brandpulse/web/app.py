@@ -618,7 +618,8 @@ def _api_routes(app: FastAPI) -> None:
         days: Annotated[int | None, Query(ge=1, description="only the last N days")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> list[dict[str, Any]]:
-        """Stored mentions, newest first (the fields of ``brandpulse export``)."""
+        """Stored mentions in the order they were stored (the fields of ``brandpulse
+        export``); ``label`` is the effective one (a human correction first)."""
         web = _web(request)
         since = web.now() - timedelta(days=days) if days else None
         mentions = web.repo.mentions(brand=brand, label=label, since=since, limit=limit)

@@ -164,4 +164,14 @@ def test_viewer_cannot_act_and_phone_width(
     assert "only a responder can handle" in response.text()
     assert status == 403
     assert cli_inbox(data)[alert_id]["state"] in ("open", "assigned")
+
+    # The OpenAPI page works offline under the CSP (Swagger UI served by the app).
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.set_viewport_size({"width": 1000, "height": 900})
+    page.goto(f"{url}/api/docs")
+    page.wait_for_selector(".opblock-summary-path")
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert {"/api/alerts", "/api/mentions", "/api/report"} <= {p.strip() for p in paths}
+    assert not [e for e in errors if "Content Security Policy" in e and "script" in e]
     page.close()

@@ -66,7 +66,7 @@ REPORT_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
     "form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
 )
-#: The OpenAPI page (Swagger UI from the swagger-ui-bundle package; it sets inline styles).
+#: The OpenAPI page (Swagger UI 5 from the swagger-ui-bundle-v2 package; it sets inline styles).
 DOCS_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -661,12 +661,12 @@ def _api_routes(app: FastAPI) -> None:
 
 
 def _mount_swagger(app: FastAPI) -> None:
-    """The OpenAPI page at /api/docs: Swagger UI from the swagger-ui-bundle package (no
+    """The OpenAPI page at /api/docs: Swagger UI from the swagger-ui-bundle-v2 package (no
     CDN, no inline script); without the package, /api/openapi.json only."""
     try:
         import swagger_ui_bundle
     except ImportError:
-        logger.info("swagger-ui-bundle is not installed: /api/docs shows a link to the JSON")
+        logger.info("swagger-ui-bundle-v2 is not installed: /api/docs shows a link to the JSON")
         bundle = None
     else:
         bundle = Path(swagger_ui_bundle.swagger_ui_path)

@@ -152,7 +152,7 @@ def main() -> None:
 
 # The inbox commands (inbox, handle, assign, snooze, dismiss, ...) register on ``app``.
 from brandpulse import cli_inbox  # noqa: E402, F401
-from brandpulse import cli_web  # noqa: E402, F401  (brandpulse web, users)
+from brandpulse import cli_web as _cli_web  # noqa: E402, F401  (brandpulse web, users)
 
 if __name__ == "__main__":
     main()

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -46,6 +45,7 @@ from brandpulse.web.auth import (
 )
 from digest.inbox import DISMISS_REASONS, STATE_FILTERS, InboxItem
 from digest.replies import reply_outline
+from domain.sanitize import safe_link
 from storage import Repository
 from storage.models import utcnow
 from storage.web_users import UserStore, WebUser
@@ -84,18 +84,6 @@ class Refused(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-
-
-def safe_link(url: str | None) -> str | None:
-    """``url`` when it is an http(s) link, else None (a ``javascript:`` or ``data:`` URL is
-    shown as text, never as a link)."""
-    if not url:
-        return None
-    try:
-        scheme = urlsplit(url.strip()).scheme.lower()
-    except ValueError:
-        return None
-    return url if scheme in ("http", "https") else None
 
 
 def _ago(now: datetime, then: datetime | None) -> str:

@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEPS   := pyproject.toml
 
-.PHONY: demo test lint unit venv dev-venv bench train docs clean
+.PHONY: demo test lint unit venv dev-venv bench train docs clean e2e chromium web-screenshots
 
 ## venv: the runtime environment (.venv) with the brandpulse CLI
 venv: $(VENV)/.runtime-installed
@@ -21,7 +21,7 @@ $(VENV)/.runtime-installed: $(DEPS)
 ## dev-venv: runtime + test tools + the optional transformers backend (CPU torch)
 dev-venv: $(VENV)/.dev-installed
 $(VENV)/.dev-installed: $(VENV)/.runtime-installed $(DEPS)
-	$(BIN)/python -m pip install --quiet -e '.[dev,transformers]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,transformers,web,e2e]'
 	touch $@
 
 ## demo: replay bundled real recordings through a local server and run one full cycle
@@ -39,6 +39,17 @@ lint: dev-venv
 
 unit: dev-venv
 	$(BIN)/python -m pytest -q
+
+## e2e: the web inbox in headless Chromium (Debian's chromium package, installed when missing)
+e2e: dev-venv chromium
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests_e2e
+
+chromium:
+	test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+
+## web-screenshots: refresh docs/web-*.png (the browser tests write them there)
+web-screenshots: dev-venv chromium
+	WEB_SCREENSHOTS=docs $(BIN)/python -m pytest -q -p no:cacheprovider tests_e2e
 
 ## bench: the benchmarks named by the issues (speed ratios against baselines in the same run)
 bench: dev-venv

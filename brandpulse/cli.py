@@ -122,6 +122,8 @@ def demo(
     typer.echo("Run it again: nothing is stored or alerted twice. Explore the result:")
     typer.echo(f"  brandpulse export --format jsonl --config {followup}")
     typer.echo(f"  brandpulse sources --config {followup}")
+    typer.echo(f"  brandpulse users add me --role responder --password-stdin --config {followup}")
+    typer.echo(f"  brandpulse web --config {followup}   # the inbox at http://127.0.0.1:8080/")
 
 
 # The other commands, in the order --help lists them.
@@ -150,6 +152,7 @@ def main() -> None:
 
 # The inbox commands (inbox, handle, assign, snooze, dismiss, ...) register on ``app``.
 from brandpulse import cli_inbox  # noqa: E402, F401
+from brandpulse import cli_web as _cli_web  # noqa: E402, F401  (brandpulse web, users)
 
 if __name__ == "__main__":
     main()

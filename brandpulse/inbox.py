@@ -337,6 +337,35 @@ class Inbox:
             )
         return item
 
+    def relabel(self, alert_id: int, *, label: str, by: str, note: str | None = None) -> InboxItem:
+        """Correct the label of an alert's mention (as ``brandpulse label``: the human label
+        wins from now on), recorded in its history; the state stays. Raises InboxError."""
+        if label not in ("negative", "neutral", "positive"):
+            raise InboxError(f"--label {label!r}: choose from negative, neutral, positive")
+        current = self.item(alert_id)
+        details: dict[str, object] = {"label": label, "was": current.label}
+        if note:
+            details["note"] = note
+        try:
+            self.store.transition(
+                alert_id,
+                allowed_from=STATE_FILTERS["all"],
+                values={},
+                actor=by,
+                action="relabel",
+                details=details,
+                now=self._now(),
+            )
+        except StateConflict as exc:
+            raise InboxError(str(exc)) from None
+        why = f"corrected on alert {alert_id} by {by}"
+        self.repo.set_override(current.mention.id, label, note=f"{why}: {note}" if note else why)
+        return self.item(alert_id)
+
+    def changes_since(self, since: datetime) -> list[AlertEvent]:
+        """Every action on any alert after ``since`` (UTC), oldest first."""
+        return [e for e in self.store.events() if e.at > since]
+
     # -- learning --------------------------------------------------------------------------------
     def exclude_suggestions(self, brand: str | None = None) -> list[ExcludeSuggestion]:
         """Per brand with "not our brand" dismissals: the ``exclude`` phrases to add."""

@@ -1,0 +1,72 @@
+"""Browser tests: the web inbox served by uvicorn on a free local port, driven through
+Debian's headless Chromium (/usr/bin/chromium) by Playwright with ``executable_path``
+(never a downloaded browser). Run with ``make e2e``."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The web inbox on the tests' real reviews (tests/web_data.py)."""
+    import uvicorn
+    from inbox_data import NOW
+    from web_data import make_web_data
+
+    from brandpulse.web import create_app
+
+    data = make_web_data(tmp_path_factory.mktemp("web"))
+    later = NOW + timedelta(hours=30)  # a day and a bit later: the SLA clocks ran out
+    app = create_app(data.config, data.repo, secret="e2e-secret", now=lambda: later)
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(200):  # wait for the socket (not a timed assertion: a readiness poll)
+        if srv.started:
+            break
+        time.sleep(0.05)
+    assert srv.started, "uvicorn did not start"
+    yield {"url": f"http://127.0.0.1:{port}", "data": data}
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail("install Debian's chromium (make e2e does: apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()

@@ -109,21 +109,26 @@ def demo(
     output: Annotated[Path, typer.Option(help="Folder for the demo database and digests.")] = Path(
         "demo-output"
     ),
+    notify: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--notify",
+            help="Also send this run's alerts to an apprise URL (json://127.0.0.1:8000/, "
+            "mailto://...); repeatable. Used for this run only, never written to a file.",
+        ),
+    ] = None,
     verbose: VerboseOption = False,
 ) -> None:
-    """Replay bundled real recordings through a local server and run one full cycle."""
+    """Replay bundled real recordings of every source kind through a local server, run one
+    full cycle, and end with the top of the queue and the commands to work it."""
     setup_logging(verbose)
     from brandpulse.demo import run_demo
+    from brandpulse.demo_report import demo_epilogue
 
-    report, repo, cfg = run_demo(output)
+    report, repo, cfg = run_demo(output, notify=notify or ())
     _print_cycle(report, repo=repo)
-    followup = output / "brandpulse.toml"
-    typer.echo(f"\nDatabase: {cfg.database.url}")
-    typer.echo("Run it again: nothing is stored or alerted twice. Explore the result:")
-    typer.echo(f"  brandpulse export --format jsonl --config {followup}")
-    typer.echo(f"  brandpulse sources --config {followup}")
-    typer.echo(f"  brandpulse users add me --role responder --password-stdin --config {followup}")
-    typer.echo(f"  brandpulse web --config {followup}   # the inbox at http://127.0.0.1:8080/")
+    typer.echo("")
+    typer.echo(demo_epilogue(output, cfg, repo))
 
 
 # The other commands, in the order --help lists them.

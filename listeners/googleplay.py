@@ -33,6 +33,9 @@ from storage.records import Mention
 
 logger = logging.getLogger(__name__)
 
+#: Google Play's host (google-play-scraper's own constant).
+PLAY_STORE_URL = "https://play.google.com"
+
 #: ``fetcher(app_id=, lang=, country=, count=, token=) -> (reviews, next_token)``
 Fetcher = Callable[..., tuple[list[Mapping[str, Any]], Any]]
 
@@ -47,10 +50,19 @@ class GooglePlaySettings(ListenerSettings):
     max_pages: int = Field(
         default=defaults.LISTENER_MAX_PAGES, ge=1, le=50, description="Most requests per run."
     )
+    base_url: str = Field(
+        default=PLAY_STORE_URL,
+        description="Play Store host; another value is for a local replay server (the demo).",
+    )
 
 
-def library_fetcher() -> Fetcher:
-    """The real fetcher over google-play-scraper (imported lazily, SSL default restored)."""
+def library_fetcher(base_url: str = PLAY_STORE_URL) -> Fetcher:
+    """The real fetcher over google-play-scraper (imported lazily, SSL default restored).
+
+    ``base_url`` other than :data:`PLAY_STORE_URL` posts to
+    ``{base_url}/_/PlayStoreUi/data/batchexecute`` through the library's one-page fetch
+    (its request and parser; only the host differs) — for the demo's replay server.
+    """
     saved = ssl._create_default_https_context
     try:
         import google_play_scraper as gps
@@ -58,6 +70,22 @@ def library_fetcher() -> Fetcher:
         raise ImportError("google-play-scraper is not installed") from exc
     finally:
         ssl._create_default_https_context = saved
+
+    def fetch_from(*, app_id: str, lang: str, country: str, count: int, token: Any) -> Any:
+        from google_play_scraper.constants.element import ElementSpecs
+        from google_play_scraper.features.reviews import _fetch_review_items
+
+        url = f"{base_url.rstrip('/')}/_/PlayStoreUi/data/batchexecute?hl={lang}&gl={country}"
+        items, next_token = _fetch_review_items(
+            url, app_id, gps.Sort.NEWEST.value, count, None, None, getattr(token, "token", token)
+        )
+        reviews = [
+            {k: spec.extract_content(r) for k, spec in ElementSpecs.Review.items()} for r in items
+        ]
+        return reviews, None if isinstance(next_token, list) else next_token
+
+    if base_url.rstrip("/") != PLAY_STORE_URL:
+        return fetch_from
 
     def fetch(*, app_id: str, lang: str, country: str, count: int, token: Any) -> Any:
         return gps.reviews(
@@ -130,7 +158,7 @@ class GooglePlayListener(BaseListener[GooglePlaySettings]):
     def _fetch_page(self, token: Any) -> tuple[list[Mapping[str, Any]], Any]:
         if self._fetcher is None:
             try:
-                self._fetcher = library_fetcher()
+                self._fetcher = library_fetcher(self.settings.base_url)
             except ImportError as exc:
                 raise SourceDisabled(
                     self.name,

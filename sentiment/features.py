@@ -225,6 +225,21 @@ class UseEmbedder:
         return out
 
 
+_shared_embedders: dict[int, UseEmbedder] = {}
+_shared_embedders_lock = threading.Lock()
+
+
+def shared_embedder(*, threads: int = 1) -> UseEmbedder:
+    """The process's one :class:`UseEmbedder` for ``threads`` (default 1): the sentiment
+    model and topic clustering share it, so the weights (several seconds to load) are
+    read once per process instead of once per user."""
+    with _shared_embedders_lock:
+        embedder = _shared_embedders.get(threads)
+        if embedder is None:
+            embedder = _shared_embedders[threads] = UseEmbedder(threads=threads)
+        return embedder
+
+
 class VaderFeatures:
     """VADER lexicon block: (compound, pos share, neg share) per text, float32."""
 
@@ -261,7 +276,7 @@ class Featurizer:
 
     def __init__(self, recipe: FeatureRecipe, *, threads: int = 1) -> None:
         self.recipe = recipe
-        self.embedder = UseEmbedder(threads=threads)
+        self.embedder = shared_embedder(threads=threads)
         self._vader = VaderFeatures() if recipe.vader_weight else None
 
     def load(self) -> None:

@@ -109,11 +109,11 @@ _default_embedder: object | None = None
 def _default_embed(texts: Sequence[str]) -> np.ndarray:
     """Embed with the shared multilingual USE model (see :mod:`sentiment.features`)."""
     global _default_embedder
-    from sentiment.features import UseEmbedder, normalise
+    from sentiment.features import UseEmbedder, normalise, shared_embedder
 
     with _default_embedder_lock:
         if _default_embedder is None:
-            _default_embedder = UseEmbedder()
+            _default_embedder = shared_embedder()
         embedder = _default_embedder
     assert isinstance(embedder, UseEmbedder)
     return embedder.embed([normalise(t) for t in texts])

@@ -148,6 +148,15 @@ def human_age(when: datetime | None, now: datetime) -> str:
     return f"{int(seconds // 86400)} days"
 
 
+def mention_age(mention: StoredMention, now: datetime) -> str:
+    """The age shown before "ago": since publication, or, for an undated item (an App
+    Store recording without dates, a post from a data set), "undated, read <age>" since it
+    was collected, so a reader does not take the collection time for the post's."""
+    if mention.published_at is not None:
+        return human_age(mention.published_at, now)
+    return f"undated, read {human_age(mention.collected_at, now)}"
+
+
 def build_alert_digest(
     *,
     title: str,
@@ -184,7 +193,7 @@ def build_alert_digest(
         for a in worth_a_look
     )
     thanks = tuple(
-        ThankYouView(m, snippet(m, limit=200), human_age(m.published_at or m.collected_at, now))
+        ThankYouView(m, snippet(m, limit=200), mention_age(m, now))
         for m in map(safe_mention, thank_you)
     )
     return AlertDigest(
@@ -219,7 +228,7 @@ def _alert_view(alert: AlertItem, source_type: str | None, now: datetime) -> Ale
         urgency=alert.urgency,
         mention=alert.mention,
         snippet=snippet(alert.mention),
-        age=human_age(alert.mention.published_at or alert.mention.collected_at, now),
+        age=mention_age(alert.mention, now),
         reply_outline=reply_outline(alert.mention, kind=kind, source_type=source_type),
         duplicates=alert.duplicates,
         kind=kind,

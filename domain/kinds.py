@@ -80,7 +80,7 @@ def _kinds(*kinds: SourceKind) -> dict[str, SourceKind]:
 SOURCE_KINDS: dict[str, SourceKind] = _kinds(
     SourceKind("feed", "News and blog feeds", Voice.ARTICLE, "listener",
                "listeners.feeds:FeedListener"),
-    SourceKind("social_feed", "Social posts feed (RSS-Bridge, Nitter, JSON Feed)", Voice.POST,
+    SourceKind("social_feed", "Social feed", Voice.POST,
                "listener", "listeners.social_feed:SocialFeedListener"),
     SourceKind("reddit", "Reddit", Voice.POST, "listener", "listeners.reddit:RedditListener"),
     SourceKind("mastodon", "Mastodon", Voice.POST, "listener",

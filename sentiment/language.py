@@ -49,9 +49,22 @@ def _detector() -> Any:
     return LangDetector(LangDetectConfig(max_input_length=None, model="lite"))
 
 
+def _unshout(text: str) -> str:
+    """Lower-case a text written mostly in capitals: the identifier was trained on ordinary
+    case and misreads shouting (a Bulgarian "Не ходете в това ТЪПАНАРСКО КИНО" came out
+    Russian; lower-cased, Bulgarian)."""
+    letters = [ch for ch in text if ch.isalpha() and ch.lower() != ch.upper()]
+    if letters and sum(ch.isupper() for ch in letters) > len(letters) / 2:
+        return text.lower()
+    return text
+
+
 def detect_language(text: str) -> LanguageGuess:
-    """Guess the language of one text; texts with no letters give ``und`` at 0.0."""
-    cleaned = _clean(text)[:MAX_CHARS]
+    """Guess the language of one text; texts with no letters give ``und`` at 0.0.
+
+    A text written mostly in capitals is lower-cased first (see :func:`_unshout`).
+    """
+    cleaned = _unshout(_clean(text)[:MAX_CHARS])
     if not any(ch.isalpha() for ch in cleaned):
         return LanguageGuess(UNKNOWN, 0.0)
     result = _detector().detect(cleaned, model="lite", k=1)

@@ -12,10 +12,22 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from listeners.feeds import FeedListener
+from pydantic import Field
+
+from listeners.feeds import FeedListener, FeedSettings
+
+
+class SocialFeedSettings(FeedSettings):
+    """Config keys of a ``type = "social_feed"`` source (those of a ``feed``)."""
+
+    url: str = Field(
+        description="URL of an RSS, Atom or JSON feed of people's posts (RSS-Bridge, Nitter, "
+        "a community's post feed)."
+    )
 
 
 class SocialFeedListener(FeedListener):
     """A :class:`~listeners.feeds.FeedListener` whose items are posts (``type = "social_feed"``)."""
 
     kind: ClassVar[str] = "social_feed"
+    Settings = SocialFeedSettings

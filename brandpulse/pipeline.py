@@ -22,6 +22,7 @@ from brandpulse.sources import SourceRun, make_http, register_sources, run_sourc
 from digest.build import build_alert_digest
 from digest.deliver import DeliveryOutcome, send_apprise, target_key, write_files
 from digest.render import Rendered, render_alert_digest
+from domain.kinds import Voice, source_kind
 from domain.terms import blank_spans
 from domain.text import model_text
 from listeners.health import is_silent
@@ -200,7 +201,9 @@ class Pipeline:
         digest_cfg = self.config.digest
         health, silent = self.health_and_silent()
         period_start = now - timedelta(days=digest_cfg.period_days)
-        # Positive for an alert brand itself (a comparison it lost is not a thank-you).
+        # Positive for an alert brand itself (a comparison it lost is not a thank-you), from
+        # a person: a customer's post or review, not a press article.
+        articles = {h.name for h in health if source_kind(h.kind).voice == Voice.ARTICLE}
         positives: dict[int, StoredMention] = {}
         for brand in self.config.alert_brands:
             for m in self.repo.mentions(
@@ -208,9 +211,10 @@ class Pipeline:
                 brand=brand,
                 label="positive",
                 order="score",
-                limit=digest_cfg.thank_you_count,
+                limit=digest_cfg.thank_you_count * 4,
             ):
-                positives.setdefault(m.id, m)
+                if m.source not in articles:
+                    positives.setdefault(m.id, m)
         thank_you = sorted(positives.values(), key=lambda m: (-(m.score or 0.0), m.id))[
             : digest_cfg.thank_you_count
         ]

@@ -91,7 +91,8 @@ def reply_outline(
         return _article_outline(mention)
     who = mention.author or "the author"
     first = _first_sentence(mention.text)
-    theme = mention.topic or "this problem"
+    # "misc" is topic clustering's name for "no common theme": not a cause to name.
+    theme = mention.topic if mention.topic and mention.topic != "misc" else "this problem"
     language = LANGUAGE_NAMES.get(mention.language or "", mention.language or "")
     lang_note = f" Reply in {language}." if language and mention.language != "en" else ""
     if kind == "review":

@@ -121,3 +121,12 @@ def test_multi_brand_mentions_get_per_brand_results_in_the_same_batch_call(
     assert counts == {"Apex": (0, 1, 1), "Amazon": (1, 0, 0)}  # "ruining": no keyword
     # A second run finds nothing left to do.
     assert analyze_pending(repo, model) == 0 and len(model.calls) == 1
+
+
+def test_shouted_text_is_identified_in_its_own_language() -> None:
+    """A real Bulgarian review, half in capitals (bulgarian/train.csv, data row 4818):
+    fastText read the capitals as Russian; lower-cased first, it is Bulgarian."""
+    guess = detect_language("Не ходете в това ТЪПАНАРСКО КИНО АРЕНА В МЛАДОСТ")
+    assert guess.code == "bg", guess
+    # Ordinary case is left alone.
+    assert detect_language("Не ходете в това кино, никога повече!").code == "bg"

@@ -133,6 +133,17 @@ def test_served_labeled_posts_are_real_and_mostly_classified_as_labeled(
     assert agree >= 12, f"{agree}/{total} labels agree"
 
 
+def test_thank_you_list_is_customers_not_press(demo_run: DemoRun) -> None:
+    out, _, _ = demo_run
+    digest = (out / "digests" / "digest.txt").read_text(encoding="utf-8")
+    thanks = digest[digest.index("SAY THANK YOU") :].split("\n\n")[0]
+    entries = [line for line in thanks.splitlines() if line.startswith("- ")]
+    assert len(entries) >= 3, thanks
+    press = ("google-alerts-slack", "techcrunch", "inessential-blog", "youtube-channel")
+    assert not [e for e in entries if any(f"| {p} |" in e for p in press)], entries
+    assert any("googleplay-twitter" in e for e in entries)  # the 5-star review
+
+
 def test_output_ends_with_the_queue_and_the_commands(demo_run: DemoRun) -> None:
     out, output, _ = demo_run
     tail = output[output.index("Top of the queue") :]

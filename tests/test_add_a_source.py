@@ -79,6 +79,8 @@ def test_a_new_source_goes_through_the_whole_pipeline(
     assert {mention_kind(m, health.kind) for m in stored} == {"article"}
     assert reply_outline(stored[0], kind="article")[1].step == "Verify"
     digest = (tmp_path / "out" / "digest.txt").read_text(encoding="utf-8")
-    assert "SAY THANK YOU" in digest and "inessential" in digest
+    # ... and its positive articles are not thanked like customers (the list is people's
+    # posts and reviews)
+    assert "SAY THANK YOU" in digest and "inessential" not in digest
     (second,) = again.sources
     assert second.inserted == 0 and again.alerts_raised == 0

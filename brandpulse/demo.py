@@ -15,7 +15,6 @@ import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 from brandpulse.config import Config, load_config
@@ -43,10 +42,6 @@ SOCIAL_FEEDS: dict[str, tuple[str, str, str, str]] = {
         "https://github.com/jerbarnes/typology_of_crosslingual",
     ),
 }
-
-#: The oldest recorded item the demo serves (an r/askreddit story of 2011-08): the
-#: competitor summary's period starts here, not at ``period_days`` back from today.
-DEMO_SINCE = datetime(2011, 8, 1, tzinfo=UTC)
 
 _CONTENT_TYPES = {".xml": "application/xml", ".json": "application/json"}
 
@@ -156,15 +151,11 @@ def run_demo(output: Path, *, notify: Sequence[str] = ()) -> tuple[CycleReport, 
         write_followup_config(output, server.url)
         env = {**os.environ, "BRANDPULSE_DEMO_URL": server.url, "BRANDPULSE_DEMO_DIR": str(output)}
         config = load_config(DEMO_CONFIG, env=env)
-        # The summary covers the recordings (2011 on), whatever today's date.
-        period_days = (datetime.now(UTC) - DEMO_SINCE).days + 1
-        digest = config.digest.model_copy(
-            update={
-                "recipients": [*config.digest.recipients, *notify],
-                "period_days": period_days,
-            }
-        )
-        config = config.model_copy(update={"digest": digest})
+        if notify:
+            digest = config.digest.model_copy(
+                update={"recipients": [*config.digest.recipients, *notify]}
+            )
+            config = config.model_copy(update={"digest": digest})
         pipeline = Pipeline(config)
         report = pipeline.run_once()
         _log_unserved(server)

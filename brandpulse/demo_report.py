@@ -73,14 +73,14 @@ def demo_epilogue(output: Path, config: Config, repo: Repository) -> str:
     lines.append("Alerts by language: " + ", ".join(f"{k} {n}" for k, n in languages.most_common()))
     lines += [
         "",
-        "Read the digest (reply outlines, thank-you list, competitor summary):",
+        "Read the digest (reply outlines, thank-you list) and the competitor report:",
         f"  {digests / 'digest.txt'}   (or digest.html in a browser)",
-        f"  {digests / 'competitors.txt'}",
+        f"  {digests / 'competitors.html'}   (charts; also .pdf, .txt, .json)",
         "Go on with the demo database:",
         f"  brandpulse export --format jsonl --config {followup}",
         f"  brandpulse label MENTION_ID positive --config {followup}   # correct a label",
         f"  brandpulse sources --config {followup}",
-        f"  brandpulse demo --output {output} --notify json://127.0.0.1:8000/   # send the alerts",
+        f"  brandpulse demo --output {output}-mail --notify 'mailto://...'   # e-mail the alerts",
         "Run `brandpulse demo` again: nothing is stored or alerted twice.",
     ]
     return "\n".join(lines)

@@ -102,6 +102,19 @@ def demo_routes() -> tuple[dict[tuple[str, str], list[Reply]], dict[str, Page]]:
     routes[("POST", "/_/PlayStoreUi/data/batchexecute")] = [
         (200, {"Content-Type": "application/json; charset=utf-8"}, wire)
     ]
+    # The new listeners' recordings (their tests' fixtures; none names a demo brand, so
+    # they show the sources read and their items counted as off-brand).
+    ((bluesky,),) = load_vcr_yaml(DEMO_DATA / "bluesky" / "f_search.yml").values()
+    routes[("GET", "/xrpc/app.bsky.feed.searchPosts")] = [bluesky]
+    (github,) = json.loads(
+        (DEMO_DATA / "github" / "search-issues.normalized-fixture.json").read_text("utf-8")
+    )
+    routes[("GET", "/search/issues")] = [(200, github["headers"], json.dumps(github["response"]))]
+    for route, file in (
+        ("/2.3/search/advanced", "stackexchange/questions.json"),
+        ("/youtube/v3/commentThreads", "youtube/test_comment_api_response.json"),
+    ):
+        routes[("GET", route)] = [(200, json_type, (DEMO_DATA / file).read_bytes())]
     pages: dict[str, Page] = {}
     for path in sorted((DEMO_DATA / "feeds").iterdir()):
         pages[f"/feeds/{path.name}"] = (

@@ -110,9 +110,10 @@ def test_every_request_was_answered_by_a_recording(demo_run: DemoRun) -> None:
     for name in (
         "reddit", "reddit-askreddit", "hackernews", "mastodon", "appstore-reality-jp",
         "googleplay-twitter", "arabic-tweets", "bulgarian-reviews", "google-alerts-slack",
+        "bluesky", "github", "stackoverflow", "youtube-comments",
     ):  # fmt: skip
         line = next(ln for ln in output.splitlines() if ln.strip().startswith(name + ":"))
-        assert " new" in line, line
+        assert " items, " in line and " new" in line, line
 
 
 def test_served_labeled_posts_are_real_and_mostly_classified_as_labeled(

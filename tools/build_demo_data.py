@@ -96,6 +96,10 @@ def copy_fixtures() -> None:
         ],
         "appstore": ["appstore/customerreviews_jp_1404176564.json"],
         "googleplay": ["googleplay/batchexecute_reviews_com.twitter.android.txt"],
+        "bluesky": ["bluesky/f_search.yml"],
+        "github": ["github/search-issues.normalized-fixture.json"],
+        "stackexchange": ["stackexchange/questions.json"],
+        "youtube": ["youtube/test_comment_api_response.json"],
     }.items():
         (OUT / sub).mkdir(parents=True, exist_ok=True)
         for name in names:

@@ -4,7 +4,8 @@ One demo run (module fixture) is inspected through the database and the CLI: ale
 several source kinds and languages, none for a 4-5 star review or deleted content; the
 replay server answered every request from a recording; the labeled posts the demo serves
 are classified mostly as their annotators labeled them; a second run stores and alerts
-nothing new; ``--notify`` sends the alerts to a local webhook receiver.
+nothing new and keeps handled and dismissed alerts closed; ``--notify`` sends the alerts
+to a local webhook receiver.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -24,9 +24,6 @@ from typer.testing import CliRunner
 from brandpulse.cli import app
 from brandpulse.config import load_config
 from brandpulse.demo import DEMO_DATA, demo_routes
-from brandpulse.pipeline import open_repository
-from domain.kinds import source_kind
-from storage.records import AlertItem
 
 runner = CliRunner()
 DELETED = {"[deleted]", "[removed]", ""}
@@ -57,12 +54,18 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     return out, result.output, collect.messages
 
 
-def open_alerts(out: Path) -> tuple[list[AlertItem], dict[str, str]]:
-    """Every alert of the demo database, most urgent first, and source name → type."""
-    config = load_config(out / "brandpulse.toml")
-    repo = open_repository(config)
-    alerts = repo.pending_alerts("test:nowhere", since=datetime(1970, 1, 1, tzinfo=UTC))
-    return alerts, {s.name: s.type for s in config.sources}
+def inbox(out: Path, state: str = "open") -> list[dict[str, Any]]:
+    """``brandpulse inbox --format json --state STATE`` on the demo database."""
+    result = runner.invoke(
+        app,
+        ["inbox", "--format", "json", "--state", state, "--config", str(out / "brandpulse.toml")],
+    )
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.output.splitlines() if line.strip()]
+
+
+def source_types(out: Path) -> dict[str, str]:
+    return {s.name: s.type for s in load_config(out / "brandpulse.toml").sources}
 
 
 def export(out: Path) -> list[dict[str, Any]]:
@@ -73,32 +76,34 @@ def export(out: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in result.output.splitlines() if line.strip()]
 
 
-def test_alerts_span_source_kinds_and_languages(demo_run: DemoRun) -> None:
+def test_inbox_opens_with_customers_in_several_languages(demo_run: DemoRun) -> None:
     out, _, _ = demo_run
-    alerts, types = open_alerts(out)
-    kinds = {types[a.mention.source] for a in alerts}
-    languages = {a.mention.language for a in alerts}
-    assert {"googleplay", "appstore", "social_feed", "hackernews"} <= kinds, kinds
-    assert {"en", "ar", "bg", "ja"} <= languages, languages
-    # Customers' posts and reviews, not only press: most alerts call for a public reply.
-    voices = [source_kind(types[a.mention.source]).voice for a in alerts]
-    assert sum(v != "article" for v in voices) > len(voices) / 2
+    items = inbox(out)
+    types = source_types(out)
+    sources = {types[i["source"]] for i in items}
+    assert {"googleplay", "appstore", "social_feed", "hackernews"} <= sources, sources
+    assert {i["source_kind"] for i in items} == {"post", "review", "article"}
+    assert {"en", "ar", "bg", "ja"} <= {i["language"] for i in items}
+    # Customers' posts and reviews first, not press: the top five are reviews and posts.
+    assert all(i["source_kind"] != "article" for i in items[:5]), items[:5]
+    assert all(i["state"] == "open" for i in items)
     # Every own brand with recorded complaints is in the queue.
-    assert {"Twitter", "REALITY", "Kino Arena", "Apple", "Slack"} <= {a.brand for a in alerts}
+    assert {"Twitter", "REALITY", "Kino Arena", "Apple", "Slack"} <= {i["brand"] for i in items}
 
 
 def test_no_alert_for_a_good_review_or_deleted_content(demo_run: DemoRun) -> None:
     out, _, _ = demo_run
-    alerts, _ = open_alerts(out)
-    assert alerts
-    for alert in alerts:
-        assert alert.mention.rating is None or alert.mention.rating <= 3, alert.mention.text
-        assert (alert.mention.text or "").strip() not in DELETED
+    every = inbox(out, "all")
+    assert every
+    for item in every:
+        assert item["rating"] is None or item["rating"] <= 3, item["text"]
+        assert (item["text"] or "").strip() not in DELETED
     # The 5-star Google Play review and the 4-star App Store review are stored, not alerted.
     rows = export(out)
     good = [r for r in rows if r["rating"] is not None and r["rating"] >= 4]
     assert len(good) == 2
-    assert not {r["id"] for r in good} & {a.mention.id for a in alerts}
+    assert not {r["id"] for r in good} & {i["mention_id"] for i in every}
+    assert not [r for r in rows if (r["text"] or "").strip() in DELETED - {""}]
 
 
 def test_every_request_was_answered_by_a_recording(demo_run: DemoRun) -> None:
@@ -147,23 +152,14 @@ def test_thank_you_list_is_customers_not_press(demo_run: DemoRun) -> None:
 
 def test_output_ends_with_the_queue_and_the_commands(demo_run: DemoRun) -> None:
     out, output, _ = demo_run
-    tail = output[output.index("Top of the queue") :]
-    assert "Google Play" in tail and "App Store" in tail
-    assert "brandpulse export" in tail and str(out / "brandpulse.toml") in tail
-    assert "--notify" in tail
-    first = tail.splitlines()[1]
-    assert first.lstrip().startswith("1. [")
-
-
-def test_second_run_stores_and_alerts_nothing_new(demo_run: DemoRun) -> None:
-    out, _, _ = demo_run
-    before = export(out)
-    alerts_before, _ = open_alerts(out)
-    again = runner.invoke(app, ["demo", "--output", str(out)])
-    assert again.exit_code == 0, again.output
-    assert "Alerts: 0 raised this run" in again.output
-    assert len(export(out)) == len(before)
-    assert [a.alert_id for a in open_alerts(out)[0]] == [a.alert_id for a in alerts_before]
+    tail = output[output.index("Inbox: ") :]
+    assert "googleplay-tw" in tail and "appstore-real" in tail
+    followup = str(out / "brandpulse.toml")
+    for command in ("brandpulse inbox --config", "brandpulse handle", "brandpulse dismiss"):
+        assert command in tail, command
+    assert followup in tail and "--notify" in tail
+    top = inbox(out)[0]
+    assert f"#{top['id']} " in tail.splitlines()[3]  # the table's first row
 
 
 class _Receiver(BaseHTTPRequestHandler):
@@ -206,10 +202,6 @@ def test_notify_sends_the_alerts_to_an_apprise_url(
     message = received[0]
     assert "Twitter is just very buggy" in message["message"]
     assert "negative mentions to answer" in message["title"]
-    # Delivered once: the next run sends nothing new to the same URL.
-    again = runner.invoke(app, ["demo", "--output", str(out), "--notify", url])
-    assert again.exit_code == 0, again.output
-    assert len(received) == 1
     # The URL is used for the run only: the follow-up config does not carry it.
     assert url not in (out / "brandpulse.toml").read_text()
 
@@ -222,3 +214,31 @@ def test_routes_cover_every_configured_source() -> None:
         assert page.rsplit("/", 1)[-1] in text
     assert ("POST", "/api/v1/access_token") in routes
     assert ("POST", "/_/PlayStoreUi/data/batchexecute") in routes
+
+
+def test_second_run_stores_nothing_new_and_keeps_handled_and_dismissed_closed(
+    demo_run: DemoRun,
+) -> None:
+    out, _, _ = demo_run
+    config = str(out / "brandpulse.toml")
+    before = export(out)
+    items = inbox(out)
+    first, second = items[0], items[1]
+    handled = runner.invoke(
+        app, ["handle", str(first["id"]), "--note", "Replied", "--by", "kim", "--config", config]
+    )
+    assert handled.exit_code == 0, handled.output
+    dismissed = runner.invoke(
+        app, ["dismiss", str(second["id"]), "--reason", "not-negative", "--config", config]
+    )
+    assert dismissed.exit_code == 0, dismissed.output
+    again = runner.invoke(app, ["demo", "--output", str(out)])
+    assert again.exit_code == 0, again.output
+    assert "Alerts: 0 raised this run" in again.output  # nothing re-alerted
+    assert len(export(out)) == len(before)  # nothing stored twice
+    shown = again.output[again.output.index("Inbox: ") :]
+    assert f"Inbox: {len(items) - 2} open alerts" in shown
+    assert f"#{first['id']} " not in shown and f"#{second['id']} " not in shown
+    assert [i["id"] for i in inbox(out)] == [i["id"] for i in items[2:]]
+    assert [i["note"] for i in inbox(out, "handled")] == ["Replied"]
+    assert [i["dismiss_reason"] for i in inbox(out, "dismissed")] == ["not-negative"]

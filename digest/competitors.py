@@ -173,7 +173,6 @@ class Opportunity:
 class HandleTime:
     """Median time from alert to handled for the own brands' alerts of the period."""
 
-    available: bool
     handled: int = 0
     median_hours: float | None = None
 
@@ -537,7 +536,8 @@ def build_benchmark(
         counts: mentions per brand and label in the period (``Repository.brand_counts``).
         previous: the same for the period of equal length just before; when it has
             mentions, each brand carries its change in share of voice and net sentiment.
-        handle_times: seconds from alert to handled for the own brands' alerts; None when
+        handle_times: seconds from alert to handled for the own brands' alerts (the
+            inbox's handled state); None or empty when
             the database has no alert workflow (the report says "not available").
         aggregate_ratings: stored AggregateRating per source; None when not stored.
         only_brands: keep these brands (share of voice stays relative to every tracked
@@ -615,14 +615,11 @@ def build_benchmark(
                 previous_net_sentiment=old.net_sentiment if old and old_analyzed else None,
             )
         )
-    if handle_times is None:
-        handle = HandleTime(available=False)
-    else:
-        handle = HandleTime(
-            available=True,
-            handled=len(handle_times),
-            median_hours=statistics.median(handle_times) / 3600 if handle_times else None,
-        )
+    times = list(handle_times or ())
+    handle = HandleTime(
+        handled=len(times),
+        median_hours=statistics.median(times) / 3600 if times else None,
+    )
     names = [b.brand for b in brands]
     return CompetitorBenchmark(
         title=title,

@@ -141,8 +141,8 @@ app.command()(cli_sentiment.evaluate)
 app.command("training-data")(cli_data.training_data)
 app.command()(cli_crawl.crawl)
 app.add_typer(config_app, name="config")
-
 import brandpulse.cli_ops  # noqa: E402,F401  (registers --version, --log-format, config check)
+from brandpulse import cli_deliveries  # noqa: E402, F401  (registers `deliveries`)
 
 
 def main() -> None:

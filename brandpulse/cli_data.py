@@ -155,6 +155,12 @@ def sources(config: ConfigOption = None) -> None:
     repo = open_read_only_repository(cfg)
     rows, never_ran = configured_health(cfg, repo.source_health())
     typer.echo(health_table(rows))
+    from brandpulse.delivery import status_line
+    from storage.outbox import Outbox
+
+    outbox = Outbox(repo.engine)
+    if outbox.has_rows():
+        typer.echo(status_line(outbox))
     if never_ran:
         typer.echo(f"not run yet (no health stored): {', '.join(never_ran)}")
     from brandpulse.cli_sources import run_counts_table

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from brandpulse import config_delivery as cd  # routes, [delivery], digest time zone
 from brandpulse.config_checks import check_cron, check_database_url
 from brandpulse.config_inbox import COMPETITOR_SLA_HOURS, MIN_CONFIDENCE, SLA_HOURS, SPIKES
 from brandpulse.config_inbox import SpikesConfig as SpikesConfig  # re-exported
@@ -206,7 +207,7 @@ def _negative_only() -> list[AlertLabel]:
     return ["negative"]
 
 
-class AlertConfig(_Model):
+class AlertConfig(cd.AlertRoutes):
     brands: list[str] = Field(
         default_factory=list,
         description="Brands whose negatives raise alerts; empty: your own brands (own = true).",
@@ -218,14 +219,14 @@ class AlertConfig(_Model):
         default=72.0,
         gt=0,
         le=MAX_AGE_HOURS,
-        description="Hours: older posts are reported in digests but not alerted.",
+        description="Hours: older posts are alerted no more (also for a new recipient).",
     )
     min_confidence: float = MIN_CONFIDENCE
     sla_hours: float = SLA_HOURS
     competitor_sla_hours: float | None = COMPETITOR_SLA_HOURS
 
 
-class DigestConfig(_Model):
+class DigestConfig(cd.DigestDeliveryKeys):
     output_dir: Path = Field(
         default=DEFAULT_OUTPUT_DIR,
         description="Where digest.* and competitors.* (and archive/ copies) are written.",
@@ -234,13 +235,13 @@ class DigestConfig(_Model):
         default_factory=list,
         description="apprise URLs: mailto://, slack://, discord://, json://, workflows:// "
         "(Teams), ... Put secrets in ${ENV} variables. Blank entries (an unset ${VAR:-}) are "
-        "ignored. Only a secret-free key (scheme://host#hash) is stored.",
+        "ignored. Only a secret-free key (scheme://#hash of the whole URL) is stored or shown.",
     )
     dry_run: bool = Field(default=False, description="Render and write files, send nothing.")
     schedule: Annotated[str, AfterValidator(check_cron)] = Field(
         default="0 8 * * mon-fri",
-        description="Cron expression (UTC) for the daemon's digest and competitor summary; "
-        "checked when the config is loaded.",
+        description="Cron expression (in `timezone`) for the daemon's digest and competitor "
+        "summary, checked when the config is loaded; `run --once` sends the digest on every run.",
     )
     period_days: int = Field(
         default=7,
@@ -299,7 +300,7 @@ class HttpConfig(_Model):
     )
 
 
-class Config(_Model):
+class Config(cd.DeliverySection):
     path: Path | None = Field(
         default=None, exclude=True, description="The file this config was read from."
     )

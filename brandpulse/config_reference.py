@@ -170,6 +170,15 @@ def config_reference() -> str:
             )
         heading = f"[[{name}]]" if is_array else f"[{name}]"
         lines += _section(heading, model, where=name, note=field.description)
+        for sub_name, sub_field in model.model_fields.items():  # nested tables: alerts.routes
+            sub = _section_model(sub_field.annotation)
+            if sub is None or sub_field.exclude:
+                continue
+            sub_heading = f"{name}.{sub_name}"
+            sub_heading = f"[[{sub_heading}]]" if sub[1] else f"[{sub_heading}]"
+            lines += _section(
+                sub_heading, sub[0], where=f"{name}.{sub_name}", note=sub_field.description or ""
+            )
         if model is SourceConfig:
             lines += _listener_sections()
     return "\n".join(lines).rstrip() + "\n"

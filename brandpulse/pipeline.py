@@ -15,13 +15,14 @@ from pathlib import Path
 from brandpulse.analysis import analyze_pending, make_analyzer
 from brandpulse.config import Config
 from brandpulse.crawls import register_crawls, run_configured_crawl
+from brandpulse.delivery import Deliverer, DeliveryResult
 from brandpulse.inbox import digest_spikes, split_for_digest
 from brandpulse.intake import Intake
 from brandpulse.retention import apply_retention
 from brandpulse.sources import SourceRun, make_http, register_sources, run_source
 from digest.build import build_alert_digest
-from digest.deliver import DeliveryOutcome, send_apprise, target_key, write_files
-from digest.render import Rendered, render_alert_digest
+from digest.deliver import write_files
+from digest.render import render_alert_digest
 from domain.kinds import Voice, source_kind
 from domain.terms import blank_spans
 from domain.text import model_text
@@ -40,7 +41,7 @@ STORY_WINDOW_DAYS = 7
 STORY_WINDOW_MAX = 5_000
 #: Negative mentions per brand clustered into themes (the most negative first).
 TOPIC_SAMPLE_MAX = 300
-#: Alerts older than this are not delivered to a recipient added later (days).
+#: The file digest lists alerts created within this many days that no file digest held yet.
 DELIVERY_LOOKBACK_DAYS = 14
 
 
@@ -53,7 +54,7 @@ class CycleReport:
     stories_joined: int = 0
     alerts_raised: int = 0
     alerts_in_digest: int = 0
-    deliveries: list[DeliveryOutcome] = field(default_factory=list)
+    deliveries: list[DeliveryResult] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
 
     @property
@@ -88,6 +89,7 @@ class Pipeline:
         self.repo = repo or open_repository(config)
         self._analyzer = analyzer
         self._now = now
+        self.deliverer = Deliverer(config, self.repo, now=now)
 
     @property
     def analyzer(self) -> Analyzer:
@@ -193,9 +195,18 @@ class Pipeline:
         health = self.repo.source_health()
         return health, [h.name for h in health if is_silent(h, now)]
 
-    def deliver(self) -> tuple[int, list[DeliveryOutcome], list[Path]]:
-        """Write the alert digest to files and send it to every recipient that has
-        undelivered alerts. Returns (alerts in the file digest, outcomes, files)."""
+    def deliver(
+        self, *, digest: bool = True, heartbeat: bool = False
+    ) -> tuple[int, list[DeliveryResult], list[Path]]:
+        """Send what is due through the outbox (see :mod:`brandpulse.delivery`); with
+        ``digest`` also write the alert digest files and send the digest to recipients.
+        Returns (alerts in the file digest, results, files written)."""
+        file_count, files = self._write_digest_files() if digest else (0, [])
+        results = self.deliverer.run(digest=digest, heartbeat=heartbeat)
+        return file_count, results, files
+
+    def _write_digest_files(self) -> tuple[int, list[Path]]:
+        """Write the alert digest of the alerts not yet in a file digest."""
         now = self._now()
         since = now - timedelta(days=DELIVERY_LOOKBACK_DAYS)
         digest_cfg = self.config.digest
@@ -220,13 +231,12 @@ class Pipeline:
         ]
 
         spikes = digest_spikes(self.repo, now=now)
-
-        def document_for(target: str) -> tuple[list[int], Rendered]:
-            # Worth-a-look alerts get their own section; handled/dismissed ones none.
-            act, look, ids = split_for_digest(
-                self.repo, self.repo.pending_alerts(target, since=since)
-            )
-            digest = build_alert_digest(
+        # Worth-a-look alerts get their own section; handled/dismissed ones none.
+        act, look, ids = split_for_digest(
+            self.repo, self.repo.pending_alerts(FILE_TARGET, since=since)
+        )
+        doc = render_alert_digest(
+            build_alert_digest(
                 title=digest_cfg.title,
                 alerts=act,
                 thank_you=thank_you,
@@ -236,27 +246,10 @@ class Pipeline:
                 worth_a_look=look,
                 spikes=spikes,
             )
-            return ids, render_alert_digest(digest)
-
-        file_ids, file_doc = document_for(FILE_TARGET)
-        files = write_files(file_doc, output_dir=digest_cfg.output_dir, stem="digest", now=now)
-        self.repo.record_deliveries(file_ids, FILE_TARGET, ok=True)
-        outcomes = []
-        for url in digest_cfg.recipients:
-            key = target_key(url)
-            ids, doc = document_for(key)
-            if not ids:
-                continue
-            if digest_cfg.dry_run:
-                logger.info("dry run: would send %d alert(s) to %s", len(ids), key)
-                outcomes.append(DeliveryOutcome(key, True, "dry run: not sent"))
-                continue
-            outcome = send_apprise(doc, url)
-            self.repo.record_deliveries(ids, key, ok=outcome.ok, error=outcome.error)
-            if not outcome.ok:
-                logger.error("delivery to %s failed, will retry next cycle: %s", key, outcome.error)
-            outcomes.append(outcome)
-        return len(file_ids), outcomes, files
+        )
+        files = write_files(doc, output_dir=digest_cfg.output_dir, stem="digest", now=now)
+        self.repo.record_deliveries(ids, FILE_TARGET, ok=True)
+        return len(ids), files
 
     def write_competitor_report(
         self, themes: dict[str, list[tuple[str, int]]] | None = None

@@ -82,8 +82,8 @@ class _Work:
             pipeline.group_stories()
             raised = pipeline.raise_alerts()
             outcomes: list[Any] = []
-            if raised:
-                _, outcomes, _ = pipeline.deliver()
+            if raised:  # urgent alerts at once; the rest waits for the digest
+                _, outcomes, _ = pipeline.deliver(digest=False)
             if self.metrics is not None:
                 self.metrics.analysis.observe(time.monotonic() - started)
                 self.metrics.record_runs(runs)
@@ -96,11 +96,21 @@ class _Work:
                 return
             pipeline = self.pipeline
             themes = pipeline.update_topics()
-            _, outcomes, _ = pipeline.deliver()
+            _, outcomes, _ = pipeline.deliver(digest=True, heartbeat=True)
             pipeline.write_competitor_report(themes)
             from brandpulse.retention import apply_retention
 
             apply_retention(pipeline.config, pipeline.repo, now=_now())
+            if self.metrics is not None:
+                self.metrics.record_deliveries(outcomes)
+
+    def deliveries(self) -> None:
+        """Due immediate messages, batches for new recipients, retries of failed and
+        unconfirmed deliveries, escalations: on every tick, not only after a new alert."""
+        with self.lock:
+            if self.stopping.is_set():
+                return
+            _, outcomes, _ = self.pipeline.deliver(digest=False)
             if self.metrics is not None:
                 self.metrics.record_deliveries(outcomes)
 
@@ -153,7 +163,7 @@ def add_jobs(scheduler: Any, config: Config, work: _Work) -> None:
 
     scheduler.add_job(
         work.digest,
-        CronTrigger.from_crontab(config.digest.schedule, timezone="UTC"),
+        CronTrigger.from_crontab(config.digest.schedule, timezone=config.digest.timezone),
         id="digest",
         name="digest",
         replace_existing=True,
@@ -163,6 +173,15 @@ def add_jobs(scheduler: Any, config: Config, work: _Work) -> None:
     from brandpulse.report import add_report_job, run_scheduled_report
 
     add_report_job(scheduler, config, lambda: run_scheduled_report(config, work.pipeline.repo))
+    scheduler.add_job(
+        work.deliveries,
+        IntervalTrigger(seconds=config.delivery.tick_seconds),
+        id="deliveries",
+        name="deliveries",
+        replace_existing=True,
+        misfire_grace_time=MISFIRE_GRACE_S,
+        coalesce=True,
+    )
 
 
 def _now() -> Any:

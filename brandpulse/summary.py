@@ -83,8 +83,17 @@ def cycle_summary(report: CycleReport, *, repo: Repository) -> str:
         f"digest, {repo.alert_count()} in all."
     )
     for outcome in report.deliveries:
-        state = "sent" if outcome.ok else f"FAILED ({outcome.error})"
-        lines.append(f"  delivery to {outcome.target}: {state}")
+        if outcome.status == "unknown":
+            state = f"UNCONFIRMED, will be sent again ({outcome.error})"
+        else:
+            state = outcome.status if outcome.ok else f"FAILED, will retry ({outcome.error})"
+        lines.append(f"  {outcome.what} to {outcome.target}: {state}")
+    from brandpulse.delivery import status_line
+    from storage.outbox import Outbox
+
+    outbox = Outbox(repo.engine)
+    if outbox.has_rows():
+        lines.append(status_line(outbox))
     if report.files:
         lines.append("Written:")
         lines.extend(f"  {path}" for path in report.files)

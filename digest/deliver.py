@@ -1,4 +1,5 @@
-"""Deliver rendered documents: to files in an output folder, and through apprise URLs."""
+"""Deliver rendered documents to files in an output folder; name apprise recipients without
+secrets (sending itself is in :mod:`digest.send`)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class DeliveryOutcome:
-    """Result of one send: ``ok`` and, when not, the error text."""
+    """Result of one send: ``ok`` and, when not, the error text (used by the competitor
+    report's sends; alerts go through the outbox, :mod:`digest.send`)."""
 
     target: str
     ok: bool
@@ -26,14 +28,24 @@ class DeliveryOutcome:
 
 
 def target_key(url: str) -> str:
-    """A stable, secret-free name for an apprise URL: ``scheme://host#<8 hex>``.
+    """A stable, secret-free name for an apprise URL: ``scheme://#<8 hex>``, the hex being
+    the start of the SHA-256 of the whole URL.
 
-    The full URL (which may hold tokens or passwords) is never stored or logged.
+    Only the scheme is shown: many apprise schemes carry the token in the host
+    (``pbul://TOKEN``, ``ifttt://WEBHOOK_ID@EVENT``) or the path (``slack://T/B/C``), so
+    neither is ever stored, logged or printed. The full URL stays in the config only.
     """
     parts = urlsplit(url)
     digest = hashlib.sha256(url.encode()).hexdigest()[:8]
-    host = parts.hostname or ""
-    return f"{parts.scheme}://{host}#{digest}"
+    return f"{parts.scheme.lower()}://#{digest}"
+
+
+def legacy_target_key(url: str) -> str:
+    """The key versions before the outbox stored (``scheme://host#<8 hex>``), used only in
+    memory to find what the old ``deliveries`` table recorded as sent."""
+    parts = urlsplit(url)
+    digest = hashlib.sha256(url.encode()).hexdigest()[:8]
+    return f"{parts.scheme}://{parts.hostname or ''}#{digest}"
 
 
 def _atomic_write(path: Path, content: str) -> None:
@@ -62,28 +74,3 @@ def write_files(doc: Rendered, *, output_dir: Path, stem: str, now: datetime) ->
         _atomic_write(output_dir / "archive" / f"{stem}-{stamp}.{ext}", content)
         written.append(latest)
     return written
-
-
-def send_apprise(doc: Rendered, url: str, *, attach_text: bool = False) -> DeliveryOutcome:
-    """Send ``doc`` as HTML to one apprise URL (mailto://, slack://, json://, ...)."""
-    import apprise
-
-    key = target_key(url)
-    notifier = apprise.Apprise()
-    if not notifier.add(url):
-        return DeliveryOutcome(
-            key,
-            False,
-            f"apprise does not understand the URL for {key}: check its syntax "
-            "(https://github.com/caronc/apprise/wiki)",
-        )
-    try:
-        ok = bool(
-            notifier.notify(title=doc.subject, body=doc.html, body_format=apprise.NotifyFormat.HTML)
-        )
-    except Exception as exc:  # apprise plugins may raise on odd input; never lose the alert
-        logger.exception("delivery to %s raised", key)
-        return DeliveryOutcome(key, False, f"{exc.__class__.__name__}: {exc}")
-    if not ok:
-        return DeliveryOutcome(key, False, f"delivery to {key} failed (see the log for details)")
-    return DeliveryOutcome(key, True)

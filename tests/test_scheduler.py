@@ -47,7 +47,7 @@ def test_jobs_per_enabled_source_and_digest(tmp_path: Path) -> None:
     config = load_config(path, env={})
     scheduler = build_scheduler(config, Pipeline(config, analyzer=VaderAnalyzer()))
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"poll:a", "digest", "competitor-report"}
+    assert set(jobs) == {"poll:a", "digest", "competitor-report", "deliveries"}
     assert jobs["poll:a"].trigger.interval.total_seconds() == 300
     assert jobs["poll:a"].misfire_grace_time == MISFIRE_GRACE_S
     assert "day_of_week='mon-fri'" in str(jobs["digest"].trigger)

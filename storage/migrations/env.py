@@ -7,7 +7,8 @@ from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 import storage.inbox_models  # the inbox tables (migration 0005_inbox)
-import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import storage.models
+import storage.outbox  # noqa: F401  (the delivery outbox table, migration 0006)
 from storage import web_users as _web_users  # noqa: F401  (migration 0008_web_users)
 
 target_metadata = SQLModel.metadata

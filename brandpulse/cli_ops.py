@@ -68,3 +68,10 @@ def check(config: ConfigOption = None) -> None:
         f"{where}: ok ({len(cfg.brands)} brand(s), {len(cfg.sources)} source(s), "
         f"{len(cfg.crawls)} crawl(s), {len(cfg.digest.recipients)} recipient(s))"
     )
+
+
+@app.command("check-config")
+def check_config(config: ConfigOption = None) -> None:
+    """Validate the config without running anything (the same as ``brandpulse config
+    check``): exit 0 when valid, 2 with one line naming the key when not."""
+    check(config)

@@ -275,7 +275,7 @@ def test_bad_values_give_one_line_naming_the_key_and_exit_2(
     (tmp_path / "afile").write_text("a file, not a folder")
     path = tmp_path / "c.toml"
     path.write_text('[[brands]]\nname = "A"\nown = true\n' + extra + "\n")
-    for command in (["config", "check"], ["run", "--once"]):
+    for command in (["config", "check"], ["check-config"], ["run", "--once"]):
         result = runner.invoke(app, [*command, "--config", str(path)])
         assert result.exit_code == 2, result.output
         lines = result.stderr.strip().splitlines()
@@ -286,8 +286,9 @@ def test_bad_values_give_one_line_naming_the_key_and_exit_2(
 def test_check_config_and_version(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     path.write_text('[[brands]]\nname = "A"\nown = true\n')
-    result = runner.invoke(app, ["config", "check", "--config", str(path)])
-    assert result.exit_code == 0 and ": ok (1 brand(s)" in result.stdout
+    for command in (["config", "check"], ["check-config"]):
+        result = runner.invoke(app, [*command, "--config", str(path)])
+        assert result.exit_code == 0 and ": ok (1 brand(s)" in result.stdout
     assert not (tmp_path / "var").exists(), "config check creates nothing"
     version = runner.invoke(app, ["--version"])
     assert version.exit_code == 0 and version.stdout.startswith("brandpulse ")

@@ -57,6 +57,7 @@ bench: dev-venv
 	$(BIN)/python benchmarks/bench_topics_dedup.py
 	$(BIN)/python benchmarks/bench_targets.py
 	$(BIN)/python benchmarks/bench_delivery.py
+	$(BIN)/python benchmarks/bench_pipeline.py
 
 ## docs: regenerate the README's configuration reference from the settings models
 docs: venv

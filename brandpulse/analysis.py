@@ -127,12 +127,13 @@ def analyze_pending(
     ``case_sensitive`` names the brands whose terms match case exactly.
     """
     done = 0
-    seen: set[int] = set()
-    while True:
-        pending = [p for p in repo.pending_analysis(limit=batch_size) if p.mention_id not in seen]
+    # The pending ids are selected once; each batch then reads only its own rows (the
+    # pending query is not re-run over the whole table per batch).
+    pending_ids = repo.pending_analysis_ids()
+    for start in range(0, len(pending_ids), batch_size):
+        pending = repo.pending_texts(pending_ids[start : start + batch_size])
         if not pending:
-            return done
-        seen.update(p.mention_id for p in pending)
+            continue
         texts = [model_text(p.title, p.text)[:MAX_ANALYZED_CHARS] for p in pending]
         guesses = detect_languages(texts)
         routed = [
@@ -167,3 +168,4 @@ def analyze_pending(
         )
         done += len(pending)
         logger.info("analyzed %d mentions (%d so far)", len(pending), done)
+    return done

@@ -126,11 +126,16 @@ def export(
 
     since_at = _parse_since(since)
     repo = open_read_only_repository(cfg)
+    from storage.export import iter_mention_pages
     from storage.extras import extras_by_id
 
-    found = repo.mentions(since=since_at, brand=brand)
-    extras = extras_by_id(repo.engine, [m.id for m in found])
-    rows = [mention_record(m, extras.get(m.id)) for m in found]
+    # Streamed: rows are written as they are read, a page at a time (constant memory).
+    rows = (
+        mention_record(m, extras.get(m.id))
+        for page in iter_mention_pages(repo, since=since_at, brand=brand)
+        for extras in (extras_by_id(repo.engine, [m.id for m in page]),)
+        for m in page
+    )
     handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         if fmt is ExportFormat.jsonl:

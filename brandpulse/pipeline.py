@@ -90,6 +90,11 @@ class Pipeline:
         self._analyzer = analyzer
         self._now = now
         self.deliverer = Deliverer(config, self.repo, now=now)
+        # Incremental state between cycles (issue 14): the newest mention id grouped into
+        # stories, the grouping window's normalised texts, and each brand's last topics.
+        self._grouped_upto: int | None = None
+        self._dedup_cache: dict[str, object] = {}
+        self._topics_seen: dict[str, tuple[tuple[int, ...], list[tuple[str, int]], bool]] = {}
 
     @property
     def analyzer(self) -> Analyzer:
@@ -129,14 +134,31 @@ class Pipeline:
 
     def group_stories(self) -> int:
         """Group recent near-duplicates (cross-posts, retweets, syndicated copies) into
-        stories so one story alerts once. Returns how many mentions joined a story."""
-        from sentiment.dedup import near_duplicate_groups
+        stories so one story alerts once. Returns how many mentions joined a story.
 
+        Incremental: a cycle with no mention newer than the last grouping costs one
+        primary-key look-up; otherwise every new mention of the window (however many: a
+        burst is grouped whole) is grouped together with up to ``STORY_WINDOW_MAX`` older
+        ones, whose normalised shingles are kept in memory between cycles.
+        """
+        from sentiment.dedup import near_duplicate_groups
+        from storage.progress import count_collected_after, newest_mention_id
+
+        newest = newest_mention_id(self.repo.engine)
+        if self._grouped_upto is not None and newest <= self._grouped_upto:
+            return 0
         since = self._now() - timedelta(days=STORY_WINDOW_DAYS)
-        recent = self.repo.recent_for_grouping(since=since, limit=STORY_WINDOW_MAX)
+        fresh = count_collected_after(
+            self.repo.engine, after_id=self._grouped_upto or 0, since=since
+        )
+        recent = self.repo.recent_for_grouping(since=since, limit=STORY_WINDOW_MAX + fresh)
+        self._grouped_upto = newest
         if len(recent) < 2:
             return 0
-        groups = near_duplicate_groups([model_text(p.title, p.text) for p in recent])
+        texts = [model_text(p.title, p.text) for p in recent]
+        groups = near_duplicate_groups(texts, cache=self._dedup_cache)
+        # Keep only the window's texts: the cache stays bounded by the window.
+        self._dedup_cache = {t: self._dedup_cache[t] for t in texts if t in self._dedup_cache}
         sizes: dict[int, int] = {}
         for group in groups:
             sizes[group] = sizes.get(group, 0) + 1
@@ -165,6 +187,12 @@ class Pipeline:
             )
             if len(negatives) < 4:
                 continue
+            # Re-cluster only when the brand's negatives changed since the last cycle.
+            key = tuple(m.id for m in negatives)
+            last = self._topics_seen.get(brand.name)
+            if last is not None and last[0] == key and (last[2] or not store):
+                themes[brand.name] = last[1]
+                continue
             # The brand's own name is in every text: it is not a theme.
             terms = brand.terms_record()
             texts = [blank_spans(model_text(m.title, m.text), terms) for m in negatives]
@@ -176,6 +204,7 @@ class Pipeline:
             if store:
                 self.repo.set_topics(assigned)
             themes[brand.name] = [(t.label, len(t.members)) for t in topics]
+            self._topics_seen[brand.name] = (key, themes[brand.name], store)
         return themes
 
     def raise_alerts(self) -> int:

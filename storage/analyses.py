@@ -30,38 +30,57 @@ _REANALYZED = (
 class AnalysisStore(Store):
     """Model results per mention and per brand, topics, and human corrections."""
 
-    def pending_analysis(self, *, limit: int = 1_000) -> list[PendingText]:
-        """Mentions to analyze, oldest first, at most ``limit``: those with no analysis
-        yet, and those linked to two or more brands that lack per-brand results (analyzed
-        before per-brand sentiment existed, or linked to another brand since)."""
+    def _pending_condition(self) -> Any:
+        """Mentions with no analysis yet, or linked to two or more brands that lack
+        per-brand results (a WHERE clause over ``mentions`` outer-joined to analyses)."""
         link_mention = col(m.MentionBrand.mention_id)
         missing_targets = (
             select(link_mention)
             .group_by(link_mention)
             .having(and_(func.count() >= 2, func.count(col(m.MentionBrand.method)) < func.count()))
         )
-        stmt = (
-            select(
-                col(m.Mention.id),
-                col(m.Mention.title),
-                col(m.Mention.text),
-                col(m.Mention.source_language),
-            )
-            .outerjoin(m.Analysis, col(m.Analysis.mention_id) == col(m.Mention.id))
-            .where(
-                or_(
-                    col(m.Analysis.mention_id).is_(None),
-                    col(m.Mention.id).in_(missing_targets),
-                )
-            )
-            .order_by(col(m.Mention.id))
-            .limit(limit)
+        return or_(
+            col(m.Analysis.mention_id).is_(None),
+            col(m.Mention.id).in_(missing_targets),
         )
+
+    def pending_analysis(self, *, limit: int = 1_000) -> list[PendingText]:
+        """Mentions to analyze, oldest first, at most ``limit``: those with no analysis
+        yet, and those linked to two or more brands that lack per-brand results (analyzed
+        before per-brand sentiment existed, or linked to another brand since)."""
+        return self.pending_texts(self.pending_analysis_ids(limit=limit))
+
+    def pending_analysis_ids(self, *, limit: int | None = None) -> list[int]:
+        """Ids of the mentions :meth:`pending_analysis` would return, oldest first, at
+        most ``limit`` (None: all of them), in one query: select them once per cycle and
+        fetch the texts batch by batch with :meth:`pending_texts`."""
+        stmt = (
+            select(col(m.Mention.id))
+            .outerjoin(m.Analysis, col(m.Analysis.mention_id) == col(m.Mention.id))
+            .where(self._pending_condition())
+            .order_by(col(m.Mention.id))
+        )
+        if limit is not None:
+            stmt = stmt.limit(limit)
         with Session(self.engine) as session:
-            rows = [
-                (int(mid or 0), title, text, language)
-                for mid, title, text, language in session.execute(stmt).all()
-            ]
+            return [int(mid) for mid in session.execute(stmt).scalars() if mid is not None]
+
+    def pending_texts(self, mention_ids: Sequence[int]) -> list[PendingText]:
+        """Title, text, declared language and brands of ``mention_ids`` (in id order)."""
+        rows: list[tuple[int, str, str, str | None]] = []
+        with Session(self.engine) as session:
+            for chunk in chunks(sorted(mention_ids)):
+                stmt = select(
+                    col(m.Mention.id),
+                    col(m.Mention.title),
+                    col(m.Mention.text),
+                    col(m.Mention.source_language),
+                ).where(col(m.Mention.id).in_(chunk))
+                rows += [
+                    (int(mid or 0), title, text, language)
+                    for mid, title, text, language in session.execute(stmt).all()
+                ]
+            rows.sort()
             brands = brands_of(session, [row[0] for row in rows])
         return [
             PendingText(mid, title, text, language, tuple(n for n, _ in brands.get(mid, ())))
@@ -76,6 +95,11 @@ class AnalysisStore(Store):
         """
         now = utcnow()
         link_mention, link_brand = col(m.MentionBrand.mention_id), col(m.MentionBrand.brand_id)
+        upsert = self._insert(m.Analysis)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=["mention_id"],
+            set_={column: upsert.excluded[column] for column in _REANALYZED},
+        )
         with Session(self.engine) as session, session.begin():
             brand_ids = self._brand_id_map(session)
             for chunk in chunks(analyses):
@@ -93,14 +117,8 @@ class AnalysisStore(Store):
                     }
                     for a in chunk
                 ]
-                stmt = self._insert(m.Analysis).values(rows)
-                excluded = stmt.excluded
-                session.execute(
-                    stmt.on_conflict_do_update(
-                        index_elements=["mention_id"],
-                        set_={column: excluded[column] for column in _REANALYZED},
-                    )
-                )
+                # One prepared upsert run for the chunk (executemany).
+                session.connection().execute(upsert, rows)
                 session.execute(
                     update(m.MentionBrand)
                     .where(link_mention.in_([a.mention_id for a in chunk]))

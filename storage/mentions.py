@@ -63,35 +63,54 @@ class MentionStore(Store):
         """
         now = utcnow()
         inserted = 0
+        insert_mention = self._insert(m.Mention).on_conflict_do_nothing(
+            index_elements=["source", "external_id"]
+        )
+        insert_link = self._insert(m.MentionBrand).on_conflict_do_nothing()
         with Session(self.engine) as session, session.begin():
             brand_ids = self._brand_id_map(session)
+            connection = session.connection()
             for chunk in chunks(mentions):
-                rows = [_mention_row(mention, now) for mention in chunk]
-                stmt = self._insert(m.Mention).values(rows)
-                stmt = stmt.on_conflict_do_nothing(index_elements=["source", "external_id"])
-                inserted += len(session.execute(stmt.returning(col(m.Mention.id))).all())
-                ids = dict(
-                    session.execute(
-                        select(col(m.Mention.external_id), col(m.Mention.id)).where(
-                            col(m.Mention.source) == source,
-                            col(m.Mention.external_id).in_([r["external_id"] for r in rows]),
-                        )
-                    ).all()
+                # One prepared INSERT ... ON CONFLICT DO NOTHING run for the whole chunk
+                # (executemany), not a multi-row statement compiled afresh per chunk.
+                rows = list({
+                    (row["source"], row["external_id"]): row
+                    for row in reversed([_mention_row(mention, now) for mention in chunk])
+                }.values())  # fmt: skip
+                rows.reverse()  # the first of a repeated external id wins, as in SQL
+                external_ids = [r["external_id"] for r in rows]
+                known = self._ids_of(session, source, external_ids)
+                connection.execute(insert_mention, rows)
+                ids = self._ids_of(session, source, external_ids)
+                inserted += sum(
+                    1 for r in rows if r["source"] == source and r["external_id"] not in known
+                ) + sum(1 for r in rows if r["source"] != source)
+                links = list(
+                    dict.fromkeys(
+                        (ids[mention.external_id], brand_ids[brand])
+                        for mention in chunk
+                        for brand in mention.brands
+                        if brand in brand_ids and mention.external_id in ids
+                    )
                 )
-                links = [
-                    {"mention_id": ids[mention.external_id], "brand_id": brand_ids[brand]}
-                    for mention in chunk
-                    for brand in dict.fromkeys(mention.brands)
-                    if brand in brand_ids
-                ]
                 if links:
-                    session.execute(
-                        self._insert(m.MentionBrand).values(links).on_conflict_do_nothing()
+                    connection.execute(
+                        insert_link, [{"mention_id": mid, "brand_id": bid} for mid, bid in links]
                     )
             mark_success(
                 session, source, len(mentions) if item_count is None else item_count, cursor, now
             )
         return SaveResult(inserted=inserted, duplicates=len(mentions) - inserted)
+
+    @staticmethod
+    def _ids_of(session: Session, source: str, external_ids: Sequence[str]) -> dict[str, int]:
+        """``external id → mention id`` of those of ``external_ids`` stored for ``source``."""
+        rows = session.execute(
+            select(col(m.Mention.external_id), col(m.Mention.id)).where(
+                col(m.Mention.source) == source, col(m.Mention.external_id).in_(external_ids)
+            )
+        ).all()
+        return {ext: int(mid) for ext, mid in rows if mid is not None}
 
     def known_external_ids(self, source: str, external_ids: Sequence[str]) -> set[str]:
         """Which of ``external_ids`` are already stored for ``source``."""

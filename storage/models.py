@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, Text, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -187,3 +197,21 @@ class RatingAggregate(SQLModel, table=True):
     review_count: int | None = None
     seen_on: date = Field(sa_column=Column(Date, nullable=False, index=True))
     seen_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+# Indexes for the hot queries (migration 0007, issue 14): the "when" of a mention that
+# every period filter uses, a brand's mentions, and a target's deliveries.
+Index(
+    "ix_mentions_when",
+    func.coalesce(Mention.__table__.c.published_at, Mention.__table__.c.collected_at),  # type: ignore[attr-defined]
+)
+Index(
+    "ix_mention_brands_brand_id",
+    MentionBrand.__table__.c.brand_id,  # type: ignore[attr-defined]
+    MentionBrand.__table__.c.mention_id,  # type: ignore[attr-defined]
+)
+Index(
+    "ix_deliveries_target_status",
+    Delivery.__table__.c.target,  # type: ignore[attr-defined]
+    Delivery.__table__.c.status,  # type: ignore[attr-defined]
+)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -113,13 +112,12 @@ def test_min_size_dissolves_small_clusters(embeddings: np.ndarray) -> None:
     assert Counter(unassigned).most_common(1)[0][0] == "manual"
 
 
-def test_300_texts_cluster_in_under_two_seconds(embeddings: np.ndarray) -> None:
+def test_300_texts_cluster_into_a_few_topics(embeddings: np.ndarray) -> None:
+    # Its speed is measured in benchmarks/bench_topics_dedup.py (no timed assertion here).
     texts = (TEXTS * 6)[:300]
     rng = np.random.default_rng(1)
     vecs = np.tile(embeddings, (6, 1))[:300] + rng.normal(0, 0.01, (300, embeddings.shape[1]))
-    start = time.perf_counter()
     result = cluster_topics(texts, embed=_fixed(vecs))
-    assert time.perf_counter() - start < 2.0
     assert 2 <= len(result) <= 6
 
 

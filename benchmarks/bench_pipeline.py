@@ -1,0 +1,365 @@
+"""End-to-end throughput benchmark (issue 14): ``python benchmarks/bench_pipeline.py``.
+
+For each N (``BENCH_N=10000,100000`` by default, 1,000,000 added with ``BENCH_FULL=1``) it
+generates N realistic mentions: real texts in several languages (TweetEval, XLM-T in 8
+languages, Bulgarian reviews from ../shared/data; the test fixtures when it is absent), each
+naming a tracked brand (one in ten naming both), about 3% exact cross-posts and 3%
+near-duplicates (retweets, truncated copies), with timestamps spread over 30 days. They are
+served as JSON Feeds by a local HTTP server (``brandpulse.demo.serve_directory``, with
+conditional GET) and collected by the real feed listener through the real pipeline.
+
+Printed per N, as ``RESULT name value unit`` lines (ratios are against baselines measured
+in the same run, so they hold on a loaded machine):
+
+* ``e2e_<backend>_<N>``: mentions/s of one full cycle (collect, analyze, group, alert,
+  topics, digest, report) on an empty database; backends ``vader`` at every N and the
+  default (``auto``) at ``BENCH_DEFAULT_N`` (default 2,000; 0 skips it), with
+  ``classify_auto`` (its own ``brandpulse classify`` speed on the same texts) and their ratio;
+* ``ingest_ratio_<N>``: ``Repository.save_mentions`` (500-row batches, brand links) rows/s
+  divided by a raw DB-API ``executemany`` of the same rows into the same schema;
+* ``idle_cycle_<N>``: a full cycle when nothing is new (feeds answer 304);
+* ``export_rss_<N>``: peak RSS of ``brandpulse export`` (JSONL) in a subprocess;
+* ``digest_<N>`` / ``report_<N>``: ``Pipeline.deliver`` and topics + competitor report;
+* ``cost_ratio``: per-mention end-to-end time at the largest N over the smallest;
+* ``alert_latency_p50/p95_<N>``: from a negative mention appearing in a feed to its alert,
+  with the daemon's poll (collect, analyze, group, alert) every ``BENCH_POLL_S`` seconds
+  (default 10) on the database holding N mentions.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+import random
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from brandpulse.config import load_config  # noqa: E402
+from brandpulse.demo import serve_directory  # noqa: E402
+from brandpulse.pipeline import Pipeline  # noqa: E402
+from domain.records import Mention  # noqa: E402
+from storage import Repository, init_db, make_engine  # noqa: E402
+from storage.mentions import _mention_row  # noqa: E402
+
+OWN, RIVAL = "Nimbus", "Zephyrly"
+FEED_SIZE = 2_000  # entries per JSON Feed file
+NEGATIVE = [
+    "{b} is down again, I lost a whole day of work. Terrible.",
+    "Absolutely furious with {b}: charged twice and support never answers.",
+    "{b} deleted my files after the update, worst app ever, I hate it.",
+    "Horrible experience with {b} today, the app keeps crashing and crashing.",
+]
+
+
+def _shared() -> Path:
+    env = os.environ.get("BRANDPULSE_SHARED_DATA")
+    return Path(env) if env else ROOT.parent / "shared" / "data"
+
+
+def corpus() -> list[str]:
+    """Real texts in several languages (shared data, else the test fixtures)."""
+    texts: list[str] = []
+    for base in (_shared() / "sentiment", ROOT / "tests" / "fixtures" / "sentiment"):
+        for path in sorted(base.glob("tweeteval/*text*.txt")) + sorted(
+            base.glob("xlm-t/*/*text*.txt")
+        ):
+            texts += [line.strip() for line in path.open(encoding="utf-8") if line.strip()]
+        for path in sorted(base.glob("bulgarian/*.csv")):
+            with path.open(encoding="utf-8") as handle:
+                texts += [row[1].strip() for row in csv.reader(handle) if len(row) > 1]
+        if texts:
+            break
+    return [t for t in texts if 10 <= len(t) <= 400]
+
+
+def generate(n: int, seed: int = 0) -> list[dict[str, object]]:
+    """N JSON Feed items over 30 days (ids unique; ~3% exact and ~3% near duplicates)."""
+    rng = random.Random(seed)
+    pool = corpus()
+    now = datetime.now(UTC)
+    items: list[dict[str, object]] = []
+    for i in range(n):
+        roll = rng.random()
+        if items and roll < 0.03:
+            text = str(rng.choice(items)["content_text"])  # cross-post: same text
+        elif items and roll < 0.06:
+            base = str(rng.choice(items)["content_text"])
+            text = f"RT @user{rng.randrange(999)}: {base}" if rng.random() < 0.5 else base[:-3]
+        else:
+            brand = OWN if rng.random() < 0.6 else RIVAL
+            middle = f"switched from {RIVAL} to {OWN}." if rng.random() < 0.1 else f"{brand}"
+            text = f"{rng.choice(pool)} {middle} {rng.choice(pool)}"
+        published = now - timedelta(seconds=rng.uniform(0, 30 * 86_400))
+        items.append(
+            {
+                "id": f"m{i}",
+                "url": f"https://feeds.example.test/item/{i}",
+                "content_text": text,
+                "date_published": published.isoformat(),
+            }
+        )
+    return items
+
+
+def write_feeds(items: list[dict[str, object]], root: Path, prefix: str = "f") -> list[str]:
+    names = []
+    for k in range(0, len(items), FEED_SIZE):
+        name = f"{prefix}{k // FEED_SIZE:04d}.json"
+        doc = {"version": "https://jsonfeed.org/version/1.1", "title": name}
+        doc["items"] = items[k : k + FEED_SIZE]  # type: ignore[assignment]
+        (root / name).write_text(json.dumps(doc), encoding="utf-8")
+        names.append(name)
+    return names
+
+
+def write_config(work: Path, base_url: str, feeds: list[str], backend: str) -> Path:
+    lines = [
+        f'[database]\nurl = "sqlite:///{work}/bp.db"\n',
+        f'[[brands]]\nname = "{OWN}"\nown = true\n',
+        f'[[brands]]\nname = "{RIVAL}"\n',
+        f'[analysis]\nbackend = "{backend}"\n',
+        f'[digest]\noutput_dir = "{work}/digests"\n',
+    ]
+    for name in feeds:
+        lines.append(
+            f'[[sources]]\nname = "{name[:-5]}"\ntype = "feed"\n'
+            f'url = "{base_url}/{name}"\nmax_entries = {FEED_SIZE}\n'
+        )
+    path = work / "brandpulse.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def result(name: str, value: float, unit: str) -> None:
+    print(f"RESULT {name} {value:.4g} {unit}", flush=True)
+
+
+def timed(fn):  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - start, out
+
+
+def ingest_ratio(n: int, items: list[dict[str, object]], work: Path) -> float:
+    """save_mentions rows/s over a raw executemany of the same rows (same schema)."""
+    now = datetime.now(UTC)
+    mentions = [
+        Mention(
+            source="ingest",
+            external_id=str(it["id"]),
+            url=str(it["url"]),
+            text=str(it["content_text"]),
+            published_at=datetime.fromisoformat(str(it["date_published"])),
+            brands=(OWN,),
+        )
+        for it in items
+    ]
+    raw_db, repo_db = work / "raw.db", work / "repo.db"
+    for db in (raw_db, repo_db):
+        db.unlink(missing_ok=True)
+        init_db(make_engine(f"sqlite:///{db}"))
+    rows = [_mention_row(m, now) for m in mentions]
+    for row in rows:  # what the UTC type stores: naive UTC
+        for key in ("published_at", "collected_at"):
+            if row[key] is not None:
+                row[key] = row[key].astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+    columns = list(rows[0])
+    sql = f"INSERT INTO mentions ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    con = sqlite3.connect(raw_db)
+    start = time.perf_counter()
+    for k in range(0, len(rows), 500):
+        con.executemany(sql, [tuple(r[c] for c in columns) for r in rows[k : k + 500]])
+        con.commit()
+    raw = time.perf_counter() - start
+    con.close()
+    repo = Repository(make_engine(f"sqlite:///{repo_db}"))
+    repo.sync_brands([(OWN, True)])
+    start = time.perf_counter()
+    for k in range(0, len(mentions), 500):
+        repo.save_mentions("ingest", mentions[k : k + 500])
+    ours = time.perf_counter() - start
+    result(f"ingest_raw_{n}", n / raw, "rows/s")
+    result(f"ingest_repo_{n}", n / ours, "rows/s")
+    return raw / ours
+
+
+def export_rss(config: Path, work: Path) -> float:
+    code = (
+        "import resource, sys\n"
+        "from brandpulse.cli import app\n"
+        "sys.argv = ['brandpulse', 'export', '--config', sys.argv[1], '-o', sys.argv[2]]\n"
+        "try:\n    app()\nexcept SystemExit:\n    pass\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(config), str(work / "export.jsonl")],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    return int(out.stdout.strip().splitlines()[-1]) / 1024  # KiB → MiB
+
+
+def alert_latency(pipeline: Pipeline, served: Path, poll_s: float, n: int) -> list[float]:
+    """Negative mentions appear in one feed at random moments; a poll loop like the
+    daemon's (collect, analyze, group, alert) runs every ``poll_s`` seconds."""
+    feed = served / "live.json"
+    items: list[dict[str, object]] = []
+    appeared: dict[str, float] = {}
+    rng = random.Random(n)
+    count, span = 12, poll_s * 4
+
+    def publish() -> None:
+        for i in range(count):
+            time.sleep(rng.uniform(0, span / count))
+            ext = f"live{n}-{i}"
+            items.insert(
+                0,
+                {
+                    "id": ext,
+                    "url": f"https://feeds.example.test/live/{ext}",
+                    "content_text": rng.choice(NEGATIVE).format(b=OWN) + f" (case {n}-{i})",
+                    "date_published": datetime.now(UTC).isoformat(),
+                },
+            )
+            doc = {"version": "https://jsonfeed.org/version/1.1", "title": "live", "items": items}
+            tmp = feed.with_suffix(".tmp")
+            tmp.write_text(json.dumps(doc), encoding="utf-8")
+            tmp.replace(feed)
+            appeared[ext] = time.time()
+
+    writer = threading.Thread(target=publish)
+    feed.write_text('{"version": "https://jsonfeed.org/version/1.1", "items": []}')
+    writer.start()
+    raised: dict[str, float] = {}
+    deadline = time.time() + span + 3 * poll_s + 60
+    while time.time() < deadline and len(raised) < count:
+        tick = time.time()
+        pipeline.collect(only={"live"})
+        pipeline.analyze()
+        pipeline.group_stories()
+        pipeline.raise_alerts()
+        done = time.time()
+        for ext in list(appeared):
+            if ext not in raised and _has_alert(pipeline, ext):
+                raised[ext] = done
+        time.sleep(max(0.0, poll_s - (time.time() - tick)))
+    writer.join()
+    return [raised[e] - appeared[e] for e in raised]
+
+
+def _has_alert(pipeline: Pipeline, external_id: str) -> bool:
+    from sqlalchemy import text
+
+    with pipeline.repo.engine.connect() as conn:
+        return (
+            conn.execute(
+                text(
+                    "SELECT 1 FROM alerts JOIN mentions ON mentions.id = alerts.mention_id "
+                    "WHERE mentions.source = 'live' AND mentions.external_id = :e"
+                ),
+                {"e": external_id},
+            ).first()
+            is not None
+        )
+
+
+def run_size(n: int, backends: list[str], poll_s: float) -> dict[str, float]:
+    figures: dict[str, float] = {}
+    work = Path(tempfile.mkdtemp(prefix=f"bench-pipeline-{n}-"))
+    served = work / "served"
+    served.mkdir()
+    try:
+        items = generate(n)
+        feeds = write_feeds(items, served)
+        if "vader" in backends:
+            figures["ingest_ratio"] = ratio = ingest_ratio(n, items, work)
+            result(f"ingest_ratio_{n}", ratio, "x_raw_executemany")
+        with serve_directory(served) as base_url:
+            for backend in backends:
+                db = work / "bp.db"
+                db.unlink(missing_ok=True)
+                shutil.rmtree(work / "digests", ignore_errors=True)
+                config_path = write_config(work, base_url, [*feeds, "live.json"], backend)
+                (served / "live.json").write_text('{"version": "1.1", "items": []}')
+                config = load_config(config_path)
+                pipeline = Pipeline(config)
+                pipeline.analyzer.analyze(["warm up the model"])
+                seconds, report = timed(pipeline.run_once)
+                rate = n / seconds
+                figures[f"e2e_{backend}"] = rate
+                result(f"e2e_{backend}_{n}", rate, "mentions/s")
+                result(f"e2e_{backend}_{n}_seconds", seconds, "s")
+                logging.getLogger("bench").info("analyzed %s", report.analyzed)
+                if backend == "auto":
+                    texts = [str(it["content_text"]) for it in items[:5_000]]
+                    analyzer = pipeline.analyzer
+                    batch = config.analysis.batch_size
+                    start = time.perf_counter()
+                    for k in range(0, len(texts), batch):
+                        analyzer.analyze(texts[k : k + batch])
+                    seconds = time.perf_counter() - start
+                    result(f"classify_auto_{n}", len(texts) / seconds, "mentions/s")
+                    result(f"e2e_over_classify_auto_{n}", rate / (len(texts) / seconds), "ratio")
+                    continue
+                seconds, _ = timed(pipeline.run_once)
+                figures["idle"] = seconds
+                result(f"idle_cycle_{n}", seconds, "s")
+                seconds, _ = timed(pipeline.deliver)
+                result(f"digest_{n}", seconds, "s")
+                seconds, _ = timed(
+                    lambda p=pipeline: p.write_competitor_report(p.update_topics())  # type: ignore[misc]
+                )
+                result(f"report_{n}", seconds, "s")
+                rss = export_rss(config_path, work)
+                figures["export_rss"] = rss
+                result(f"export_rss_{n}", rss, "MiB")
+                latencies = sorted(alert_latency(pipeline, served, poll_s, n))
+                if latencies:
+                    p50 = statistics.median(latencies)
+                    p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
+                    result(f"alert_latency_p50_{n}", p50, "s")
+                    result(f"alert_latency_p95_{n}", p95, "s")
+                    result(f"alert_latency_p95_minus_poll_{n}", p95 - poll_s, "s")
+                result(f"alerts_latency_raised_{n}", len(latencies), "of_12")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return figures
+
+
+def main() -> None:
+    logging.basicConfig(level=os.environ.get("BENCH_LOG", "WARNING"))
+    sizes = [int(s) for s in os.environ.get("BENCH_N", "10000,100000").split(",") if s]
+    if os.environ.get("BENCH_FULL") == "1" and 1_000_000 not in sizes:
+        sizes.append(1_000_000)
+    default_n = int(os.environ.get("BENCH_DEFAULT_N", "2000"))
+    poll_s = float(os.environ.get("BENCH_POLL_S", "10"))
+    per_mention: dict[int, float] = {}
+    for n in sizes:
+        figures = run_size(n, ["vader"], poll_s)
+        per_mention[n] = 1.0 / figures["e2e_vader"]
+    if default_n:
+        run_size(default_n, ["auto"], poll_s)
+    if len(sizes) > 1:
+        small, large = min(sizes), max(sizes)
+        result(f"cost_ratio_{large}_over_{small}", per_mention[large] / per_mention[small], "x")
+    result("max_rss_bench", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -142,7 +142,7 @@ class Pipeline:
         ones, whose normalised shingles are kept in memory between cycles.
         """
         from sentiment.dedup import near_duplicate_groups
-        from storage.progress import count_collected_after, newest_mention_id
+        from storage.progress import count_collected_after, newest_mention_id, story_ids
 
         newest = newest_mention_id(self.repo.engine)
         if self._grouped_upto is not None and newest <= self._grouped_upto:
@@ -159,14 +159,16 @@ class Pipeline:
         groups = near_duplicate_groups(texts, cache=self._dedup_cache)
         # Keep only the window's texts: the cache stays bounded by the window.
         self._dedup_cache = {t: self._dedup_cache[t] for t in texts if t in self._dedup_cache}
-        sizes: dict[int, int] = {}
-        for group in groups:
-            sizes[group] = sizes.get(group, 0) + 1
-        stories = {
-            p.mention_id: recent[group].mention_id
-            for p, group in zip(recent, groups, strict=True)
-            if sizes[group] > 1
-        }
+        members: dict[int, list[int]] = {}
+        for p, group in zip(recent, groups, strict=True):
+            members.setdefault(group, []).append(p.mention_id)
+        grouped = [ids for ids in members.values() if len(ids) > 1]
+        # A story keeps its earliest mention, even when that one has left the window.
+        stored = story_ids(self.repo.engine, [mid for ids in grouped for mid in ids])
+        stories = {}
+        for ids in grouped:
+            story = min(stored.get(mid) or mid for mid in ids)
+            stories.update(dict.fromkeys(ids, story))
         return self.repo.set_story_ids(stories)
 
     def update_topics(self, *, store: bool = True) -> dict[str, list[tuple[str, int]]]:

@@ -234,6 +234,10 @@ def near_duplicate_groups(
         for g in s:
             index[g].append(i)
 
+    # One global order, rarest first (ties by the shingle): each text's prefix is then
+    # sorted by a precomputed rank, not by building a (df, shingle) tuple per comparison.
+    rank = {g: r for r, g in enumerate(sorted(df, key=lambda g: (df[g], g)))}
+    by_rank = rank.__getitem__
     uf = _UnionFind(n)
     n_candidates = 0
     for i, s in enumerate(sets):
@@ -241,7 +245,7 @@ def near_duplicate_groups(
         if not size:
             continue
         prefix_len = size - math.ceil(threshold * size - 1e-9) + 1
-        prefix = sorted(s, key=lambda g: (df[g], g))[:prefix_len]
+        prefix = sorted(s, key=by_rank)[:prefix_len]
         seen: set[int] = set()
         for g in prefix:
             if df[g] == 1:

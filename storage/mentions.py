@@ -67,6 +67,8 @@ class MentionStore(Store):
             index_elements=["source", "external_id"]
         )
         insert_link = self._insert(m.MentionBrand).on_conflict_do_nothing()
+        # sqlite3 sums an executemany's row counts; psycopg reports -1 for it.
+        sane_rowcount = self.engine.dialect.name == "sqlite"
         with Session(self.engine) as session, session.begin():
             brand_ids = self._brand_id_map(session)
             connection = session.connection()
@@ -79,12 +81,13 @@ class MentionStore(Store):
                 }.values())  # fmt: skip
                 rows.reverse()  # the first of a repeated external id wins, as in SQL
                 external_ids = [r["external_id"] for r in rows]
-                known = self._ids_of(session, source, external_ids)
-                connection.execute(insert_mention, rows)
+                if sane_rowcount:  # the rows the executemany inserted, summed by the driver
+                    inserted += connection.execute(insert_mention, rows).rowcount
+                else:
+                    known = self._ids_of(session, source, external_ids)
+                    connection.execute(insert_mention, rows)
+                    inserted += sum(1 for r in rows if r["external_id"] not in known)
                 ids = self._ids_of(session, source, external_ids)
-                inserted += sum(
-                    1 for r in rows if r["source"] == source and r["external_id"] not in known
-                ) + sum(1 for r in rows if r["source"] != source)
                 links = list(
                     dict.fromkeys(
                         (ids[mention.external_id], brand_ids[brand])

@@ -30,3 +30,18 @@ def count_collected_after(engine: Engine, *, after_id: int, since: datetime) -> 
                 .where(col(m.Mention.id) > after_id, col(m.Mention.collected_at) >= since)
             ).scalar_one()
         )
+
+
+def story_ids(engine: Engine, mention_ids: list[int]) -> dict[int, int | None]:
+    """The stored story id (None: the mention starts its own story) of each mention."""
+    found: dict[int, int | None] = {}
+    with engine.connect() as connection:
+        for start in range(0, len(mention_ids), 500):
+            chunk = mention_ids[start : start + 500]
+            rows = connection.execute(
+                select(col(m.Mention.id), col(m.Mention.story_id)).where(
+                    col(m.Mention.id).in_(chunk)
+                )
+            ).all()
+            found.update({int(mid or 0): story for mid, story in rows})
+    return found

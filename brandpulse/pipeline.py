@@ -39,6 +39,9 @@ FILE_TARGET = "file"
 #: STORY_WINDOW_MAX of them).
 STORY_WINDOW_DAYS = 7
 STORY_WINDOW_MAX = 5_000
+#: New mentions up to which a cycle only compares them with the window (above it, or on a
+#: process's first cycle, the whole window is grouped again).
+STORY_INCREMENTAL_MAX = 1_000
 #: Negative mentions per brand clustered into themes (the most negative first).
 TOPIC_SAMPLE_MAX = 300
 #: The file digest lists alerts created within this many days that no file digest held yet.
@@ -141,7 +144,7 @@ class Pipeline:
         burst is grouped whole) is grouped together with up to ``STORY_WINDOW_MAX`` older
         ones, whose normalised shingles are kept in memory between cycles.
         """
-        from sentiment.dedup import near_duplicate_groups
+        from sentiment.dedup import near_duplicate_groups, new_duplicate_pairs
         from storage.progress import count_collected_after, newest_mention_id, story_ids
 
         newest = newest_mention_id(self.repo.engine)
@@ -152,11 +155,29 @@ class Pipeline:
             self.repo.engine, after_id=self._grouped_upto or 0, since=since
         )
         recent = self.repo.recent_for_grouping(since=since, limit=STORY_WINDOW_MAX + fresh)
-        self._grouped_upto = newest
+        previous, self._grouped_upto = self._grouped_upto, newest
         if len(recent) < 2:
             return 0
         texts = [model_text(p.title, p.text) for p in recent]
-        groups = near_duplicate_groups(texts, cache=self._dedup_cache)
+        first_new = next(
+            (i for i, p in enumerate(recent) if p.mention_id > (previous or 0)), len(recent)
+        )
+        if previous is not None and len(recent) - first_new <= STORY_INCREMENTAL_MAX:
+            # Few new mentions: only pairs with a new one are looked for; the older
+            # mentions' stories are stored already.
+            uf = list(range(len(recent)))
+
+            def find(x: int) -> int:
+                while uf[x] != x:
+                    x = uf[x]
+                return x
+
+            for i, j in new_duplicate_pairs(texts, first_new, cache=self._dedup_cache):
+                ri, rj = find(i), find(j)
+                uf[max(ri, rj)] = min(ri, rj)
+            groups = [find(i) for i in range(len(recent))]
+        else:
+            groups = near_duplicate_groups(texts, cache=self._dedup_cache)
         # Keep only the window's texts: the cache stays bounded by the window.
         self._dedup_cache = {t: self._dedup_cache[t] for t in texts if t in self._dedup_cache}
         members: dict[int, list[int]] = {}

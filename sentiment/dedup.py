@@ -55,6 +55,7 @@ __all__ = [
     "DEFAULT_THRESHOLD",
     "is_near_duplicate",
     "near_duplicate_groups",
+    "new_duplicate_pairs",
     "normalise_for_dedup",
     "similarity",
 ]
@@ -264,6 +265,49 @@ def near_duplicate_groups(
                 uf.union(i, j)
     logger.debug("near_duplicate_groups: %d texts, %d candidate pairs verified", n, n_candidates)
     return [uf.find(i) for i in range(n)]
+
+
+def new_duplicate_pairs(
+    texts: Sequence[str],
+    first_new: int,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    min_containment: int = _MIN_CONTAINMENT,
+    cache: MutableMapping[str, object] | None = None,
+) -> list[tuple[int, int]]:
+    """The near-duplicate pairs ``(i, j)``, ``i < j``, of ``texts`` that involve a text at
+    or after index ``first_new``: what grouping must add when ``texts[first_new:]`` arrive
+    after ``texts[:first_new]`` were grouped (pairs among the earlier ones are not looked
+    for). Union these pairs with the earlier groups to get :func:`near_duplicate_groups`
+    of all ``texts``.
+
+    Exact, and cheap when few texts are new: an inverted index over the new texts'
+    shingles only, probed with each text's shingle set intersected with it (a set
+    operation), then every candidate verified as in :func:`near_duplicate_groups`.
+    """
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+    docs = [_cached_doc(t, cache) for t in texts]
+    postings: dict[str, list[int]] = defaultdict(list)
+    for j in range(first_new, len(docs)):
+        for g in docs[j].shingles:
+            postings[g].append(j)
+    new_keys = postings.keys()
+    pairs: list[tuple[int, int]] = []
+    for i, doc in enumerate(docs):
+        shared: dict[int, int] = defaultdict(int)
+        for g in doc.shingles & new_keys:
+            for j in postings[g]:
+                if j > i:
+                    shared[j] += 1
+        size = len(doc.shingles)
+        for j, count in shared.items():
+            # Both similarities need at least threshold x the smaller set in common.
+            if count >= threshold * min(size, len(docs[j].shingles)) - 1e-9 and _same_story(
+                doc, docs[j], threshold, min_containment
+            ):
+                pairs.append((i, j))
+    return pairs
 
 
 def all_pairs_groups(texts: Sequence[str], *, threshold: float = DEFAULT_THRESHOLD) -> list[int]:

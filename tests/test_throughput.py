@@ -183,3 +183,28 @@ def test_analysis_selects_the_pending_ids_once(
     assert analyze_pending(pipeline.repo, pipeline.analyzer, batch_size=3) == 10
     assert calls == [10]
     assert pipeline.repo.pending_analysis() == []
+
+
+def test_new_pairs_added_to_earlier_groups_equal_grouping_everything() -> None:
+    import json
+
+    from sentiment.dedup import near_duplicate_groups, new_duplicate_pairs
+
+    fixture = Path(__file__).parent / "fixtures" / "sentiment_topics" / "near_duplicate_pairs.json"
+    pairs = json.loads(fixture.read_text(encoding="utf-8"))["labeled_pairs"]
+    texts = [p[k] for p in pairs for k in ("a", "b")]
+    texts = texts[::2] + texts[1::2]  # the copies arrive later than their originals
+    assert len(set(near_duplicate_groups(texts))) < len(texts) - 5  # there are stories
+    for first_new in (1, len(texts) // 3, len(texts) // 2, len(texts) - 1):
+        earlier = near_duplicate_groups(texts[:first_new])
+        parent = earlier + list(range(first_new, len(texts)))
+
+        def find(x: int, parent: list[int] = parent) -> int:
+            while parent[x] != x:
+                x = parent[x]
+            return x
+
+        for i, j in new_duplicate_pairs(texts, first_new):
+            ri, rj = find(i), find(j)
+            parent[max(ri, rj)] = min(ri, rj)
+        assert [find(i) for i in range(len(texts))] == near_duplicate_groups(texts)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import SQLColumnExpression, and_, func, select, update
+from sqlalchemy import Connection, SQLColumnExpression, and_, func, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
@@ -84,10 +84,10 @@ class MentionStore(Store):
                 if sane_rowcount:  # the rows the executemany inserted, summed by the driver
                     inserted += connection.execute(insert_mention, rows).rowcount
                 else:
-                    known = self._ids_of(session, source, external_ids)
+                    known = self._ids_of(connection, source, external_ids)
                     connection.execute(insert_mention, rows)
                     inserted += sum(1 for r in rows if r["external_id"] not in known)
-                ids = self._ids_of(session, source, external_ids)
+                ids = self._ids_of(connection, source, external_ids)
                 links = list(
                     dict.fromkeys(
                         (ids[mention.external_id], brand_ids[brand])
@@ -106,9 +106,10 @@ class MentionStore(Store):
         return SaveResult(inserted=inserted, duplicates=len(mentions) - inserted)
 
     @staticmethod
-    def _ids_of(session: Session, source: str, external_ids: Sequence[str]) -> dict[str, int]:
-        """``external id → mention id`` of those of ``external_ids`` stored for ``source``."""
-        rows = session.execute(
+    def _ids_of(connection: Connection, source: str, external_ids: Sequence[str]) -> dict[str, int]:
+        """``external id → mention id`` of those of ``external_ids`` stored for ``source``
+        (a Core query on the session's connection: no ORM overhead)."""
+        rows = connection.execute(
             select(col(m.Mention.external_id), col(m.Mention.id)).where(
                 col(m.Mention.source) == source, col(m.Mention.external_id).in_(external_ids)
             )

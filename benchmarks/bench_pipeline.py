@@ -199,11 +199,13 @@ def ingest_ratio(n: int, items: list[dict[str, object]], work: Path) -> float:
 
 def export_rss(config: Path, work: Path) -> float:
     code = (
-        "import resource, sys\n"
+        "import sys\n"
         "from brandpulse.cli import app\n"
         "sys.argv = ['brandpulse', 'export', '--config', sys.argv[1], '-o', sys.argv[2]]\n"
         "try:\n    app()\nexcept SystemExit:\n    pass\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        # VmHWM, not ru_maxrss: getrusage keeps the (large) parent's peak across exec.
+        "print(next(int(line.split()[1]) for line in open('/proc/self/status')\n"
+        "           if line.startswith('VmHWM:')))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code, str(config), str(work / "export.jsonl")],

@@ -1,6 +1,6 @@
 """indexes for the hot queries: a mention's "when", a brand's mentions, deliveries
 
-Revision ID: 0007_throughput_indexes
+Revision ID: 0007
 Revises: 0004016
 Create Date: 2026-12-01 06:05:00
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_throughput_indexes"
+revision: str = "0007"
 down_revision: str | None = "0004016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

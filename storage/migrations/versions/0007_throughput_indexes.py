@@ -1,7 +1,7 @@
 """indexes for the hot queries: a mention's "when", a brand's mentions, deliveries
 
 Revision ID: 0007
-Revises: 0008
+Revises: 0006
 Create Date: 2026-12-01 06:05:00
 
 ``coalesce(published_at, collected_at)`` is what every period filter (digest, report,
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0008"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -129,6 +129,9 @@ def status_to_mention(source: str, status: Mapping[str, Any], *, instance_host: 
             "reblogs": reblogs,
             "tags": [t.get("name") for t in inner.get("tags") or [] if isinstance(t, dict)],
             "account_url": account.get("url"),
+            **(
+                {"in_reply_to": str(inner["in_reply_to_id"])} if inner.get("in_reply_to_id") else {}
+            ),
         },
     )
 

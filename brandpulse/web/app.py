@@ -43,10 +43,12 @@ from brandpulse.web.auth import (
     new_token,
     verify_password,
 )
+from brandpulse.web.thread import thread_context
 from digest.inbox import DISMISS_REASONS, STATE_FILTERS, InboxItem
 from digest.replies import reply_outline
 from domain.sanitize import safe_link
 from storage import Repository
+from storage.extras import extras_by_id
 from storage.models import utcnow
 from storage.web_users import UserStore, WebUser
 
@@ -372,11 +374,13 @@ def _html_routes(app: FastAPI) -> None:
         outline = reply_outline(
             item.mention, kind=item.source_kind, source_type=kinds.get(item.mention.source)
         )
+        extra = extras_by_id(web.repo.engine, [item.mention.id]).get(item.mention.id)
         return _page(
             request,
             "alert.html",
             {
                 "item": item,
+                "thread": thread_context(extra, url=item.mention.url),
                 "outline": outline if item.label == "negative" else (),
                 "history": web.inbox.history(alert_id),
                 "reasons": DISMISS_REASONS,

@@ -4,7 +4,9 @@ Debian's headless Chromium (/usr/bin/chromium) by Playwright with ``executable_p
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -17,6 +19,21 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+#: The ``brandpulse`` command as this interpreter runs it, with this tree first on the path.
+BRANDPULSE = [sys.executable, "-c", "from brandpulse.cli import main; main()"]
+CLI_ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+
+
+def brandpulse(*args: str, stdin: str | None = None) -> str:
+    """Run ``brandpulse ARGS`` (a real process) and return its stdout; fail on an error."""
+    out = subprocess.run(
+        [*BRANDPULSE, *args], input=stdin, capture_output=True, text=True, env=CLI_ENV
+    )
+    assert out.returncode == 0, f"brandpulse {' '.join(args)} failed: {out.stderr}"
+    return out.stdout
+
+
+ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -58,6 +75,54 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     yield {"url": f"http://127.0.0.1:{port}", "data": data}
     srv.should_exit = True
     thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The real demo, run once into a temporary folder, with the responder ``kim`` and
+    the viewer ``vic`` added by ``brandpulse users add --password-stdin`` and
+    ``brandpulse web`` serving it on a free port (a separate process, as a person runs it)."""
+    from web_data import PASSWORDS
+
+    out = tmp_path_factory.mktemp("demo")
+    brandpulse("demo", "--output", str(out))
+    config = out / "brandpulse.toml"
+    assert config.exists(), "the demo writes a follow-up config"
+    for name, role in (("kim", "responder"), ("vic", "viewer")):
+        brandpulse(
+            "users",
+            "add",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+            "--config",
+            str(config),
+            stdin=PASSWORDS[name] + "\n",
+        )
+    port = _free_port()
+    log = (out / "web.log").open("w")
+    proc = subprocess.Popen(
+        [*BRANDPULSE, "web", "--port", str(port), "--config", str(config)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**CLI_ENV, "BRANDPULSE_WEB_SECRET": "e2e-demo-secret"},
+    )
+    try:
+        for _ in range(600):  # a readiness poll (not a timed assertion)
+            if proc.poll() is not None:
+                break
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        assert proc.poll() is None, f"brandpulse web exited: {(out / 'web.log').read_text()}"
+        yield {"url": f"http://127.0.0.1:{port}", "config": config, "dir": out}
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
 
 
 @pytest.fixture(scope="module")

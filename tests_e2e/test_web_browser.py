@@ -1,17 +1,18 @@
-"""The web inbox in headless Chromium: log in, see the urgent alerts, handle one, dismiss
-one as not our brand, correct a label; the changes persist and `brandpulse inbox` agrees;
-hostile text is inert; a POST without the CSRF token is refused; a viewer cannot act; the
-pages work 375 px wide. With WEB_SCREENSHOTS=DIR the screenshots go to DIR (docs/)."""
+"""The web inbox in headless Chromium: on the real demo (``brandpulse demo``, ``users add``
+and ``brandpulse web`` run as processes) log in, see the demo's open alerts urgent first,
+handle one, dismiss one as not our brand, correct a label; the changes persist and
+`brandpulse inbox` agrees; a viewer cannot act and the pages work 375 px wide. On the
+tests' own data (the one hostile post): hostile text is inert and a POST without the CSRF
+token is refused. With WEB_SCREENSHOTS=DIR the screenshots go to DIR (docs/)."""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
+from conftest import brandpulse
 from web_data import PASSWORDS
 
 SHOTS = os.environ.get("WEB_SCREENSHOTS")
@@ -33,42 +34,42 @@ def log_in(page: Any, url: str, name: str) -> None:
     page.wait_for_url(f"{url}/")
 
 
-def cli_inbox(data: Any) -> dict[int, dict[str, Any]]:
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from brandpulse.cli import main; main()",
-            "inbox",
-            "--state",
-            "all",
-            "--format",
-            "json",
-            "--config",
-            str(data.config_path),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
-    )
-    return {r["id"]: r for r in map(json.loads, out.stdout.splitlines())}
+def cli_inbox(config: Path, state: str = "all") -> list[dict[str, Any]]:
+    """``brandpulse inbox --state STATE --format json`` (a real process), in its order."""
+    out = brandpulse("inbox", "--state", state, "--format", "json", "--config", str(config))
+    return [json.loads(line) for line in out.splitlines()]
 
 
-def test_responder_works_the_queue(server: dict[str, Any], browser: Any, tmp_path: Path) -> None:
-    url, data = server["url"], server["data"]
+def by_id(config: Path) -> dict[int, dict[str, Any]]:
+    return {r["id"]: r for r in cli_inbox(config)}
+
+
+def listed_ids(page: Any) -> list[int]:
+    hrefs = page.locator("li.item a.item-link").evaluate_all("els => els.map(e => e.href)")
+    return [int(h.rsplit("/", 1)[1]) for h in hrefs]
+
+
+def test_responder_works_the_demo_queue(
+    demo_site: dict[str, Any], browser: Any, tmp_path: Path
+) -> None:
+    url, config = demo_site["url"], demo_site["config"]
+    expected = cli_inbox(config, "open")
+    assert len(expected) >= 5, "the demo raises alerts"
     page = browser.new_page(viewport={"width": 1000, "height": 900})
     log_in(page, url, "kim")
-    items = page.locator("li.item")
-    assert items.count() >= 5, "the urgent alerts are listed"
-    first_text = items.first.inner_text()
-    assert "OVERDUE" in first_text, "overdue first"
+    assert listed_ids(page) == [r["id"] for r in expected], "the demo's open alerts, in order"
+    urgencies = [(r["overdue"], r["urgency"]) for r in expected]
+    assert urgencies == sorted(urgencies, reverse=True), "overdue, then most urgent, first"
+    first_text = page.locator("li.item").first.inner_text()
+    assert expected[0]["brand"] in first_text
     shot(page, "web-inbox.png", tmp_path)
 
-    # Handle the first alert with a note.
-    items.first.locator("a").click()
+    # Handle the most urgent alert with a note.
+    page.locator("li.item a").first.click()
     handled_id = int(page.url.rsplit("/", 1)[1])
+    assert handled_id == expected[0]["id"]
     assert page.locator("text=Suggested reply").count() == 1
+    shot(page, "web-mention.png", tmp_path)
     page.fill("form[action$='/handle'] input[name=note]", "replied on Google Play")
     page.click("form[action$='/handle'] button")
     assert page.locator(".flash").inner_text() == "Handled."
@@ -80,18 +81,21 @@ def test_responder_works_the_queue(server: dict[str, Any], browser: Any, tmp_pat
 
     # Dismiss the next open one as not our brand.
     page.goto(f"{url}/")
+    assert listed_ids(page) == [r["id"] for r in expected[1:]], "the handled one left"
     page.locator("li.item a").first.click()
     dismissed_id = int(page.url.rsplit("/", 1)[1])
-    assert dismissed_id != handled_id
-    shot(page, "web-mention.png", tmp_path)
+    assert dismissed_id == expected[1]["id"]
     page.select_option("form[action$='/dismiss'] select", "not-our-brand")
     page.click("form[action$='/dismiss'] button")
     assert "Dismissed (not-our-brand)." in page.locator(".flash").inner_text()
 
     # The changes persist (a fresh page load) and the command-line inbox agrees.
+    page.reload()
+    assert "dismissed" in page.locator("h1 .state").inner_text()
     page.goto(f"{url}/alerts/{handled_id}")
     assert "handled" in page.locator("h1 .state").inner_text()
-    records = cli_inbox(data)
+    assert "corrected by a person" in page.locator(".facts").inner_text()
+    records = by_id(config)
     assert (records[handled_id]["state"], records[handled_id]["closed_by"]) == ("handled", "kim")
     assert records[handled_id]["note"] == "replied on Google Play"
     assert records[handled_id]["label"] == "neutral"
@@ -99,6 +103,10 @@ def test_responder_works_the_queue(server: dict[str, Any], browser: Any, tmp_pat
         "dismissed",
         "not-our-brand",
     )
+    still_open = [r["id"] for r in cli_inbox(config, "open")]
+    assert still_open == [r["id"] for r in expected[2:]]
+    page.goto(f"{url}/")
+    assert listed_ids(page) == still_open, "the page and `brandpulse inbox` agree"
     page.goto(f"{url}/changes")
     changes = page.locator("main").inner_text()
     assert "kim handle" in changes and "kim dismiss" in changes
@@ -115,12 +123,12 @@ def test_responder_works_the_queue(server: dict[str, Any], browser: Any, tmp_pat
 def test_hostile_post_is_inert_and_csrf_is_required(
     server: dict[str, Any], browser: Any, tmp_path: Path
 ) -> None:
-    url, data = server["url"], server["data"]
+    url, config = server["url"], server["data"].config_path
     page = browser.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     log_in(page, url, "kim")
-    mallory = next(a for a, r in cli_inbox(data).items() if r["author"] == "mallory")
+    mallory = next(a for a, r in by_id(config).items() if r["author"] == "mallory")
     page.goto(f"{url}/alerts/{mallory}")
     text = page.locator("blockquote.text").inner_text()
     assert "<script>" in text and "javascript:" in text, "shown as text"
@@ -134,14 +142,14 @@ def test_hostile_post_is_inert_and_csrf_is_required(
     page.evaluate("document.querySelector(\"form[action$='/handle'] input[name=csrf]\").remove()")
     page.click("form[action$='/handle'] button")
     assert "CSRF token is missing or wrong" in page.locator(".error").inner_text()
-    assert cli_inbox(data)[mallory]["state"] == "open"
+    assert by_id(config)[mallory]["state"] == "open"
     page.close()
 
 
 def test_viewer_cannot_act_and_phone_width(
-    server: dict[str, Any], browser: Any, tmp_path: Path
+    demo_site: dict[str, Any], browser: Any, tmp_path: Path
 ) -> None:
-    url, data = server["url"], server["data"]
+    url, config = demo_site["url"], demo_site["config"]
     page = browser.new_page(viewport={"width": 375, "height": 740})
     log_in(page, url, "vic")
     assert page.locator("li.item").count() >= 1
@@ -163,7 +171,7 @@ def test_viewer_cannot_act_and_phone_width(
     status = response.status
     assert "only a responder can handle" in response.text()
     assert status == 403
-    assert cli_inbox(data)[alert_id]["state"] in ("open", "assigned")
+    assert by_id(config)[alert_id]["state"] in ("open", "assigned")
 
     # The OpenAPI page works offline under the CSP (Swagger UI served by the app).
     errors: list[str] = []

@@ -4,7 +4,6 @@ Debian's headless Chromium (/usr/bin/chromium) by Playwright with ``executable_p
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -16,24 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_process import BRANDPULSE, CLI_ENV, brandpulse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-#: The ``brandpulse`` command as this interpreter runs it, with this tree first on the path.
-BRANDPULSE = [sys.executable, "-c", "from brandpulse.cli import main; main()"]
-CLI_ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
 
-
-def brandpulse(*args: str, stdin: str | None = None) -> str:
-    """Run ``brandpulse ARGS`` (a real process) and return its stdout; fail on an error."""
-    out = subprocess.run(
-        [*BRANDPULSE, *args], input=stdin, capture_output=True, text=True, env=CLI_ENV
-    )
-    assert out.returncode == 0, f"brandpulse {' '.join(args)} failed: {out.stderr}"
-    return out.stdout
-
-
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

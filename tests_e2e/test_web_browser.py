@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from conftest import brandpulse
+from cli_process import brandpulse
 from web_data import PASSWORDS
 
 SHOTS = os.environ.get("WEB_SCREENSHOTS")

@@ -176,6 +176,11 @@ def init_db(engine: Engine) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     try:
         with engine.begin() as connection:
+            if engine.dialect.name == "sqlite":
+                # pysqlite runs DDL outside any transaction (each CREATE TABLE commits on
+                # its own): open one, so a process killed half-way through the upgrade
+                # leaves the database as it was and the next run migrates it.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, "head")
     except OperationalError as exc:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -35,6 +35,7 @@ from pydantic import Field
 from domain.defaults import LISTENER_MAX_PAGES
 from listeners.base import BaseListener, Batch, ListenerSettings, StreamBatch
 from listeners.errors import AccessDenied, MalformedResponse
+from listeners.timefmt import parse_time as _parse_time
 from storage.records import Mention
 
 logger = logging.getLogger(__name__)
@@ -63,15 +64,6 @@ class BlueskySettings(ListenerSettings):
         default=True,
         description="Skip posts whose authors asked not to be shown to logged-out viewers.",
     )
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError:
-        return None
 
 
 def post_to_mention(

@@ -42,6 +42,8 @@ from domain.defaults import LISTENER_MAX_PAGES
 from listeners.base import BaseListener, Batch, ListenerSettings, StreamBatch
 from listeners.errors import AccessDenied, MalformedResponse, RateLimited
 from listeners.http import parse_retry_after
+from listeners.timefmt import iso_z as _iso
+from listeners.timefmt import parse_time as _parse_time
 from storage.records import Mention
 
 logger = logging.getLogger(__name__)
@@ -76,19 +78,6 @@ class GitHubSettings(ListenerSettings):
     max_pages: int = Field(
         default=LISTENER_MAX_PAGES, ge=1, le=10, description="Most pages per brand per run."
     )
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError:
-        return None
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def search_query(terms: tuple[str, ...], settings: GitHubSettings, since: str | None) -> str:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -35,6 +34,7 @@ from listeners.base import BaseListener, Batch, BrandQuery, ListenerSettings, St
 from listeners.errors import MalformedResponse
 from listeners.html_text import html_to_text
 from listeners.http import HttpClient
+from listeners.timefmt import parse_time as _parse_time
 from storage.records import Mention
 
 logger = logging.getLogger(__name__)
@@ -70,15 +70,6 @@ class MastodonSettings(ListenerSettings):
         le=50,
         description="Most pages per stream per run.",
     )
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError:
-        return None
 
 
 def _id_key(status_id: str) -> tuple[int, str]:

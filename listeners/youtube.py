@@ -42,6 +42,8 @@ from listeners.errors import (
     RateLimited,
     SourceDisabled,
 )
+from listeners.timefmt import iso_z as _iso
+from listeners.timefmt import parse_time as _parse_time
 from storage.records import Mention
 
 logger = logging.getLogger(__name__)
@@ -73,19 +75,6 @@ class YouTubeSettings(ListenerSettings):
     max_pages: int = Field(
         default=LISTENER_MAX_PAGES, ge=1, le=20, description="Most pages per stream per run."
     )
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError:
-        return None
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def seconds_until_quota_reset(now: datetime | None = None) -> float | None:

@@ -70,21 +70,22 @@ class AlertDigest:
         return tuple(a for a in self.alerts if a.kind == "article")
 
 
-@dataclass(frozen=True, slots=True)
-class BrandRow:
-    brand: str
-    is_own: bool
-    mentions: int
+class PeriodChange:
+    """Period-over-period changes for a brand's row (digest) or column (benchmark).
+
+    A mixin for frozen, slotted dataclasses that declare the fields below; it adds no
+    state of its own.
+    """
+
+    __slots__ = ()
+
     share_of_voice: float  # in [0, 1]
     positive: int
     neutral: int
     negative: int
-    unanalyzed: int
     net_sentiment: float  # in [-1, 1]
-    #: The same figures for the period before (None when there is no earlier data).
-    previous_mentions: int | None = None
-    previous_share_of_voice: float | None = None
-    previous_net_sentiment: float | None = None
+    previous_share_of_voice: float | None
+    previous_net_sentiment: float | None
 
     @property
     def share_change_points(self) -> float | None:
@@ -102,6 +103,23 @@ class BrandRow:
         ):
             return None
         return self.net_sentiment - self.previous_net_sentiment
+
+
+@dataclass(frozen=True, slots=True)
+class BrandRow(PeriodChange):
+    brand: str
+    is_own: bool
+    mentions: int
+    share_of_voice: float  # in [0, 1]
+    positive: int
+    neutral: int
+    negative: int
+    unanalyzed: int
+    net_sentiment: float  # in [-1, 1]
+    #: The same figures for the period before (None when there is no earlier data).
+    previous_mentions: int | None = None
+    previous_share_of_voice: float | None = None
+    previous_net_sentiment: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from digest.build import snippet, source_warnings
+from digest.build import PeriodChange, snippet, source_warnings
 from storage.records import BrandCounts, SourceHealth, StoredMention
 from storage.report_queries import (
     AggregateRatingRow,
@@ -105,7 +105,7 @@ class ReviewSourceStats:
 
 
 @dataclass(frozen=True, slots=True)
-class BrandBenchmark:
+class BrandBenchmark(PeriodChange):
     """One brand's column of the benchmark."""
 
     brand: str
@@ -130,19 +130,6 @@ class BrandBenchmark:
     @property
     def analyzed(self) -> int:
         return self.positive + self.neutral + self.negative
-
-    @property
-    def share_change_points(self) -> float | None:
-        """Change in share of voice since the previous period, percentage points."""
-        if self.previous_share_of_voice is None:
-            return None
-        return 100 * (self.share_of_voice - self.previous_share_of_voice)
-
-    @property
-    def net_change(self) -> float | None:
-        if self.previous_net_sentiment is None or not self.analyzed:
-            return None
-        return self.net_sentiment - self.previous_net_sentiment
 
 
 @dataclass(frozen=True, slots=True)

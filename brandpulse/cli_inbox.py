@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 
 NOTE_HELP = "Free text kept with the action."
 BY_HELP = "Who is acting (default: $USER)."
+
+T = TypeVar("T")
 
 
 class InboxFormat(StrEnum):
@@ -64,6 +67,17 @@ def _fail(exc: Exception, *, usage: bool = False) -> typer.Exit:
     return typer.Exit(EXIT_USAGE if usage else EXIT_FAILED)
 
 
+def _act(call: Callable[[], T], *, usage: bool = False) -> T:
+    """``call()``; an :class:`~brandpulse.inbox.InboxError` becomes a one-line error and
+    exit code 1 (2 with ``usage``: a bad value rather than a missing or closed alert)."""
+    from brandpulse.inbox import InboxError
+
+    try:
+        return call()
+    except InboxError as exc:
+        raise _fail(exc, usage=usage) from None
+
+
 def _width() -> int:
     """The terminal's width when printing to one, else 80 (files, pipes, tests)."""
     if sys.stdout.isatty():
@@ -88,14 +102,10 @@ def inbox(
 ) -> None:
     """List alerts to work through: overdue first, then most urgent, with why they rank
     there and when they are due."""
-    from brandpulse.inbox import InboxError
     from digest.inbox import render_table
 
     box = _inbox(load(config))
-    try:
-        items = box.items(state=state.value, brand=brand)
-    except InboxError as exc:
-        raise _fail(exc, usage=True) from None
+    items = _act(lambda: box.items(state=state.value, brand=brand), usage=True)
     if fmt is InboxFormat.json:
         for item in items:
             typer.echo(json.dumps(item.record(), ensure_ascii=False))
@@ -136,13 +146,8 @@ def handle(
     config: ConfigOption = None,
 ) -> None:
     """Mark an alert handled (answered or solved)."""
-    from brandpulse.inbox import InboxError
-
     box = _inbox(load(config))
-    try:
-        item = box.handle(alert_id, by=_by(by), note=note)
-    except InboxError as exc:
-        raise _fail(exc) from None
+    item = _act(lambda: box.handle(alert_id, by=_by(by), note=note))
     typer.echo(f"alert {item.alert_id} handled by {item.closed_by}")
 
 
@@ -154,13 +159,8 @@ def assign(
     config: ConfigOption = None,
 ) -> None:
     """Give an alert to someone (its SLA clock keeps running)."""
-    from brandpulse.inbox import InboxError
-
     box = _inbox(load(config))
-    try:
-        item = box.assign(alert_id, to=to, by=_by(by))
-    except InboxError as exc:
-        raise _fail(exc) from None
+    item = _act(lambda: box.assign(alert_id, to=to, by=_by(by)))
     typer.echo(f"alert {item.alert_id} assigned to {item.assignee}")
 
 
@@ -177,17 +177,11 @@ def snooze(
     config: ConfigOption = None,
 ) -> None:
     """Hide an alert until a time; it comes back to the open queue after that."""
-    from brandpulse.inbox import InboxError, parse_when
+    from brandpulse.inbox import parse_when
 
     box = _inbox(load(config))
-    try:
-        when = parse_when(until, now=datetime.now(UTC))
-    except InboxError as exc:
-        raise _fail(exc, usage=True) from None
-    try:
-        item = box.snooze(alert_id, until=when, by=_by(by))
-    except InboxError as exc:
-        raise _fail(exc) from None
+    when = _act(lambda: parse_when(until, now=datetime.now(UTC)), usage=True)
+    item = _act(lambda: box.snooze(alert_id, until=when, by=_by(by)))
     assert item.snoozed_until is not None
     typer.echo(f"alert {item.alert_id} snoozed until {item.snoozed_until:%Y-%m-%d %H:%M} UTC")
 
@@ -210,15 +204,12 @@ def dismiss(
     config: ConfigOption = None,
 ) -> None:
     """Dismiss an alert with a reason; not-negative and not-our-brand teach BrandPulse."""
-    from brandpulse.inbox import InboxError
-
     if label not in ("neutral", "positive"):
         raise _fail(ValueError(f"--label {label!r}: neutral or positive"), usage=True)
     box = _inbox(load(config))
-    try:
-        item = box.dismiss(alert_id, reason=reason.value, by=_by(by), note=note, label=label)
-    except InboxError as exc:
-        raise _fail(exc) from None
+    item = _act(
+        lambda: box.dismiss(alert_id, reason=reason.value, by=_by(by), note=note, label=label)
+    )
     extra = ""
     if reason is DismissReason.not_negative:
         extra = f"; mention {item.mention.id} labelled {label} (see brandpulse training-data)"
@@ -234,13 +225,8 @@ def reopen(
     config: ConfigOption = None,
 ) -> None:
     """Put a handled, dismissed, snoozed or worth-a-look alert back in the open queue."""
-    from brandpulse.inbox import InboxError
-
     box = _inbox(load(config))
-    try:
-        item = box.reopen(alert_id, by=_by(by))
-    except InboxError as exc:
-        raise _fail(exc) from None
+    item = _act(lambda: box.reopen(alert_id, by=_by(by)))
     typer.echo(f"alert {item.alert_id} is {item.state} again")
 
 
@@ -250,13 +236,8 @@ def history(
     config: ConfigOption = None,
 ) -> None:
     """Every action on one alert: when, who, what."""
-    from brandpulse.inbox import InboxError
-
     box = _inbox(load(config))
-    try:
-        box.item(alert_id)
-    except InboxError as exc:
-        raise _fail(exc) from None
+    _act(lambda: box.item(alert_id))
     for event in box.history(alert_id):
         details = ", ".join(f"{k}={v}" for k, v in event.details.items())
         typer.echo(

@@ -257,7 +257,7 @@ def spikes(
 ) -> None:
     """Spikes of volume and negative share per brand and source now, against the same
     hours of the week before (cooldown ignored, nothing recorded)."""
-    from brandpulse.inbox_alerts import find_spikes
+    from brandpulse.inbox_alerts import find_spikes, spike_figures
     from brandpulse.readonly import open_read_only_repository
 
     cfg = load(config)
@@ -279,17 +279,7 @@ def spikes(
                 "brand": f.brand,
                 "source": f.source,
                 "kind": f.kind,
-                "category": f.category,
-                "now_count": f.now_count,
-                "now_negative": f.now_negative,
-                "baseline_mean": round(f.baseline_mean, 3),
-                "baseline_std": round(f.baseline_std, 3),
-                "baseline_share": round(f.baseline_share, 4),
-                "weeks": f.weeks,
-                "window_start": f.window_start.isoformat(),
-                "window_end": f.window_end.isoformat(),
-                "top_terms": list(f.top_terms),
-                "example_ids": list(f.example_ids),
+                **spike_figures(f, window_end=True),
                 "summary": f.summary,
             }
             typer.echo(json.dumps(record, ensure_ascii=False))

@@ -35,6 +35,7 @@ __all__ = [
     "raise_alerts",
     "record_spikes",
     "sla_hours",
+    "spike_figures",
     "spike_settings",
     "split_for_digest",
 ]
@@ -214,6 +215,28 @@ def find_spikes(
     )
 
 
+def spike_figures(f: SpikeFinding, *, window_end: bool = False) -> dict[str, object]:
+    """A finding's figures as JSON-ready values: what a stored spike report keeps in
+    ``details`` and what ``brandpulse spikes --format json`` prints. Baseline mean and
+    standard deviation are rounded to 3 decimals, the baseline negative share to 4; times
+    are ISO 8601. ``window_end`` (default False) adds the window's end after its start."""
+    figures: dict[str, object] = {
+        "category": f.category,
+        "now_count": f.now_count,
+        "now_negative": f.now_negative,
+        "baseline_mean": round(f.baseline_mean, 3),
+        "baseline_std": round(f.baseline_std, 3),
+        "baseline_share": round(f.baseline_share, 4),
+        "weeks": f.weeks,
+        "window_start": f.window_start.isoformat(),
+    }
+    if window_end:
+        figures["window_end"] = f.window_end.isoformat()
+    figures["top_terms"] = list(f.top_terms)
+    figures["example_ids"] = list(f.example_ids)
+    return figures
+
+
 def record_spikes(config: Config, repo: Repository, *, now: datetime) -> list[SpikeFinding]:
     """Detect spikes (cooldown respected) and store the new ones; returns them."""
     if not config.spikes.enabled:
@@ -227,18 +250,7 @@ def record_spikes(config: Config, repo: Repository, *, now: datetime) -> list[Sp
             kind=f.kind,
             detected_at=now,
             summary=f.summary,
-            details={
-                "category": f.category,
-                "now_count": f.now_count,
-                "now_negative": f.now_negative,
-                "baseline_mean": round(f.baseline_mean, 3),
-                "baseline_std": round(f.baseline_std, 3),
-                "baseline_share": round(f.baseline_share, 4),
-                "weeks": f.weeks,
-                "window_start": f.window_start.isoformat(),
-                "top_terms": list(f.top_terms),
-                "example_ids": list(f.example_ids),
-            },
+            details=spike_figures(f),
         )
         logger.info("spike: %s", f.summary)
     return findings

@@ -35,6 +35,7 @@ from pydantic import Field
 from domain.defaults import LISTENER_MAX_PAGES
 from listeners.base import BaseListener, Batch, ListenerSettings, StreamBatch
 from listeners.errors import AccessDenied, MalformedResponse
+from listeners.payload import require_records
 from listeners.timefmt import parse_time as _parse_time
 from storage.records import Mention
 
@@ -155,11 +156,7 @@ class BlueskyListener(BaseListener[BlueskySettings]):
             self._reset = response.headers.get("RateLimit-Reset")
         try:
             payload = response.json()
-            posts = payload["posts"]
-            if not isinstance(posts, list) or not all(
-                isinstance(p, dict) and "uri" in p and "indexedAt" in p for p in posts
-            ):
-                raise TypeError("posts without uri/indexedAt")
+            require_records(payload, "posts", ("uri", "indexedAt"))
         except (ValueError, KeyError, TypeError) as exc:
             raise MalformedResponse(
                 self.name,

@@ -42,6 +42,7 @@ from domain.defaults import LISTENER_MAX_PAGES
 from listeners.base import BaseListener, Batch, ListenerSettings, StreamBatch
 from listeners.errors import AccessDenied, MalformedResponse, RateLimited
 from listeners.http import parse_retry_after
+from listeners.payload import require_records
 from listeners.timefmt import iso_z as _iso
 from listeners.timefmt import parse_time as _parse_time
 from storage.records import Mention
@@ -172,11 +173,7 @@ class GitHubListener(BaseListener[GitHubSettings]):
             self._raise_denied(response.status_code, response.headers)
         try:
             payload = response.json()
-            items = payload["items"]
-            if not isinstance(items, list) or not all(
-                isinstance(i, dict) and "id" in i and "updated_at" in i for i in items
-            ):
-                raise TypeError("items without id/updated_at")
+            require_records(payload, "items", ("id", "updated_at"))
         except (ValueError, KeyError, TypeError) as exc:
             raise MalformedResponse(
                 self.name,

@@ -20,6 +20,7 @@ from pydantic import Field
 from listeners.base import BaseListener, Batch, ListenerSettings, StreamBatch
 from listeners.errors import MalformedResponse
 from listeners.html_text import html_to_text
+from listeners.payload import require_records
 from storage.records import Mention
 
 logger = logging.getLogger(__name__)
@@ -97,11 +98,7 @@ class HackerNewsListener(BaseListener[HackerNewsSettings]):
         response = self.http.get(url, source=self.name, params=params)
         try:
             payload = response.json()
-            hits = payload["hits"]
-            if not isinstance(hits, list) or not all(
-                isinstance(h, dict) and "objectID" in h and "created_at_i" in h for h in hits
-            ):
-                raise TypeError("hits without objectID/created_at_i")
+            require_records(payload, "hits", ("objectID", "created_at_i"))
         except (ValueError, KeyError, TypeError) as exc:
             raise MalformedResponse(
                 self.name, f"unexpected reply from {url}: {exc}", hint="check base_url"

@@ -35,6 +35,7 @@ from domain.defaults import LISTENER_MAX_PAGES
 from listeners.base import BaseListener, Batch, ListenerSettings, StreamBatch
 from listeners.errors import AccessDenied, ListenerError, MalformedResponse, RateLimited
 from listeners.html_text import html_to_text
+from listeners.payload import require_records
 from storage.records import Mention
 
 logger = logging.getLogger(__name__)
@@ -132,11 +133,7 @@ class StackExchangeListener(BaseListener[StackExchangeSettings]):
             self._raise_api_error(response)
         try:
             payload = response.json()
-            items = payload["items"]
-            if not isinstance(items, list) or not all(
-                isinstance(i, dict) and "question_id" in i and "creation_date" in i for i in items
-            ):
-                raise TypeError("items without question_id/creation_date")
+            require_records(payload, "items", ("question_id", "creation_date"))
         except (ValueError, KeyError, TypeError) as exc:
             raise MalformedResponse(
                 self.name,

@@ -37,6 +37,7 @@ from listeners.base import BaseListener, Batch, ListenerSettings, StreamBatch
 from listeners.errors import AccessDenied, MalformedResponse
 from listeners.payload import require_records
 from listeners.timefmt import parse_time as _parse_time
+from listeners.timefmt import seen_before
 from storage.records import Mention
 
 logger = logging.getLogger(__name__)
@@ -192,11 +193,7 @@ class BlueskyListener(BaseListener[BlueskySettings]):
         fresh = []
         for post in posts:
             moment = _parse_time(post["indexedAt"])
-            if (
-                since_dt
-                and moment
-                and (moment < since_dt or (moment == since_dt and post["uri"] in seen))
-            ):
+            if seen_before(moment, since_dt, post["uri"], seen):
                 continue
             fresh.append(post)
         stamped = [(m, str(p["uri"])) for p in posts if (m := _parse_time(p["indexedAt"]))]

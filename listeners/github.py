@@ -45,6 +45,7 @@ from listeners.http import parse_retry_after
 from listeners.payload import require_records
 from listeners.timefmt import iso_z as _iso
 from listeners.timefmt import parse_time as _parse_time
+from listeners.timefmt import seen_before
 from storage.records import Mention
 
 logger = logging.getLogger(__name__)
@@ -235,11 +236,7 @@ class GitHubListener(BaseListener[GitHubSettings]):
         fresh = []
         for item in items:
             moment = _parse_time(item["updated_at"])
-            if (
-                since_dt
-                and moment
-                and (moment < since_dt or (moment == since_dt and str(item["id"]) in seen))
-            ):
+            if seen_before(moment, since_dt, str(item["id"]), seen):
                 continue  # had it (a server ignoring updated:>= is tolerated too)
             fresh.append(item)
         if not items:

@@ -7,10 +7,11 @@ same way.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["iso_z", "parse_time"]
+__all__ = ["iso_z", "parse_time", "seen_before"]
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -30,3 +31,16 @@ def parse_time(value: Any) -> datetime | None:
 def iso_z(moment: datetime) -> str:
     """``moment`` in UTC as ``YYYY-MM-DDTHH:MM:SSZ`` (whole seconds, the form APIs accept)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def seen_before(
+    moment: datetime | None, since: datetime | None, key: str, seen: Collection[str]
+) -> bool:
+    """Whether an item stamped ``moment`` was already returned by an earlier run whose
+    cursor is ``since`` plus the ``seen`` keys stamped exactly ``since``.
+
+    True when it is older than ``since``, or stamped exactly ``since`` with its ``key`` in
+    ``seen``; False without a cursor (``since`` None) or without a stamp (``moment`` None),
+    so unstamped items are never dropped.
+    """
+    return bool(since and moment and (moment < since or (moment == since and key in seen)))

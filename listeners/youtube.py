@@ -44,6 +44,7 @@ from listeners.errors import (
 )
 from listeners.timefmt import iso_z as _iso
 from listeners.timefmt import parse_time as _parse_time
+from listeners.timefmt import seen_before
 from storage.records import Mention
 
 logger = logging.getLogger(__name__)
@@ -269,11 +270,7 @@ class YouTubeListener(BaseListener[YouTubeSettings]):
         mentions: list[Mention] = []
         for thread in threads:
             moment = _parse_time(_thread_time(thread))
-            known = bool(
-                since_dt
-                and moment
-                and (moment < since_dt or (moment == since_dt and thread["id"] in seen))
-            )
+            known = seen_before(moment, since_dt, thread["id"], seen)
             for mention in thread_to_mentions(self.name, thread, replies=self.settings.replies):
                 if mention.extra["kind"] == "comment" and known:
                     continue

@@ -106,6 +106,34 @@ class PeriodChange:
 
 
 @dataclass(frozen=True, slots=True)
+class ShareFigures:
+    """A brand's share of voice in a period and its figures from the period before."""
+
+    share_of_voice: float  # in [0, 1]; 0.0 when no brand has a mention
+    #: None when the period before has no mention of any brand (or none of this one).
+    previous_mentions: int | None
+    previous_share_of_voice: float | None
+    #: None also when the brand had no analyzed mention in the period before.
+    previous_net_sentiment: float | None
+
+
+def share_figures(
+    counts: BrandCounts, total: int, before: Mapping[str, BrandCounts], total_before: int
+) -> ShareFigures:
+    """``counts``' share of the ``total`` mentions of all brands, and the same brand's
+    mentions, share of the ``total_before`` and net sentiment in ``before`` (counts of the
+    period before, by brand)."""
+    old = before.get(counts.brand) if total_before else None
+    analyzed_before = old.positive + old.neutral + old.negative if old else 0
+    return ShareFigures(
+        share_of_voice=(counts.mentions / total) if total else 0.0,
+        previous_mentions=old.mentions if old else None,
+        previous_share_of_voice=(old.mentions / total_before) if old else None,
+        previous_net_sentiment=old.net_sentiment if old and analyzed_before else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class BrandRow(PeriodChange):
     brand: str
     is_own: bool
@@ -298,22 +326,21 @@ def build_competitor_report(
     total_before = sum(c.mentions for c in previous)
     rows = []
     for c in counts:
-        old = before.get(c.brand) if total_before else None
-        analyzed_before = old.positive + old.neutral + old.negative if old else 0
+        figures = share_figures(c, total, before, total_before)
         rows.append(
             BrandRow(
                 brand=c.brand,
                 is_own=c.is_own,
                 mentions=c.mentions,
-                share_of_voice=(c.mentions / total) if total else 0.0,
+                share_of_voice=figures.share_of_voice,
                 positive=c.positive,
                 neutral=c.neutral,
                 negative=c.negative,
                 unanalyzed=c.unanalyzed,
                 net_sentiment=c.net_sentiment,
-                previous_mentions=old.mentions if old else None,
-                previous_share_of_voice=(old.mentions / total_before) if old else None,
-                previous_net_sentiment=old.net_sentiment if old and analyzed_before else None,
+                previous_mentions=figures.previous_mentions,
+                previous_share_of_voice=figures.previous_share_of_voice,
+                previous_net_sentiment=figures.previous_net_sentiment,
             )
         )
     return CompetitorReport(

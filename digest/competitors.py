@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from digest.build import PeriodChange, snippet, source_warnings
+from digest.build import PeriodChange, share_figures, snippet, source_warnings
 from storage.records import BrandCounts, SourceHealth, StoredMention
 from storage.report_queries import (
     AggregateRatingRow,
@@ -578,14 +578,13 @@ def build_benchmark(
                     aggregate_count=agg.count if agg else None,
                 )
             )
-        old = before.get(c.brand) if total_before else None
-        old_analyzed = old.positive + old.neutral + old.negative if old else 0
+        figures = share_figures(c, total, before, total_before)
         brands.append(
             BrandBenchmark(
                 brand=c.brand,
                 is_own=c.is_own,
                 mentions=c.mentions,
-                share_of_voice=c.mentions / total if total else 0.0,
+                share_of_voice=figures.share_of_voice,
                 positive=c.positive,
                 neutral=c.neutral,
                 negative=c.negative,
@@ -598,8 +597,8 @@ def build_benchmark(
                 sources=tuple(sources_of.get(c.brand, ())),
                 negative_themes=tuple(_theme_view(t) for t in neg.get(c.brand, ())),
                 praised_themes=tuple(_theme_view(t) for t in pos.get(c.brand, ())),
-                previous_share_of_voice=(old.mentions / total_before) if old else None,
-                previous_net_sentiment=old.net_sentiment if old and old_analyzed else None,
+                previous_share_of_voice=figures.previous_share_of_voice,
+                previous_net_sentiment=figures.previous_net_sentiment,
             )
         )
     times = list(handle_times or ())

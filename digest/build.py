@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from digest.replies import MentionKind, ReplyStep, mention_kind, reply_outline
@@ -131,37 +131,6 @@ def share_figures(
         previous_share_of_voice=(old.mentions / total_before) if old else None,
         previous_net_sentiment=old.net_sentiment if old and analyzed_before else None,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class BrandRow(PeriodChange):
-    brand: str
-    is_own: bool
-    mentions: int
-    share_of_voice: float  # in [0, 1]
-    positive: int
-    neutral: int
-    negative: int
-    unanalyzed: int
-    net_sentiment: float  # in [-1, 1]
-    #: The same figures for the period before (None when there is no earlier data).
-    previous_mentions: int | None = None
-    previous_share_of_voice: float | None = None
-    previous_net_sentiment: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CompetitorReport:
-    """Share of voice and sentiment per brand over a period, with negative themes."""
-
-    title: str
-    generated_at: datetime
-    period_start: datetime
-    rows: tuple[BrandRow, ...]
-    themes: Mapping[str, Sequence[tuple[str, int]]] = field(default_factory=dict)
-    source_warnings: tuple[str, ...] = ()
-    #: True when the period before had mentions, so rows carry the change since then.
-    has_previous: bool = False
 
 
 def snippet(mention: StoredMention, *, limit: int = SNIPPET_CHARS) -> str:
@@ -302,53 +271,3 @@ def source_warnings(health: Sequence[SourceHealth], silent: Sequence[str]) -> tu
                 "not the same as no complaints"
             )
     return tuple(lines)
-
-
-def build_competitor_report(
-    *,
-    title: str,
-    counts: Sequence[BrandCounts],
-    period_start: datetime,
-    now: datetime,
-    themes: Mapping[str, Sequence[tuple[str, int]]] | None = None,
-    health: Sequence[SourceHealth] = (),
-    silent: Sequence[str] = (),
-    previous: Sequence[BrandCounts] = (),
-) -> CompetitorReport:
-    """Share of voice = a brand's mentions / all brands' mentions in the period.
-
-    ``previous`` holds the counts of the period before (same length, just before
-    ``period_start``); when it has any mention, every row also carries the previous
-    period's mentions, share of voice and net sentiment, so the report shows the change.
-    """
-    total = sum(c.mentions for c in counts)
-    before = {c.brand: c for c in previous}
-    total_before = sum(c.mentions for c in previous)
-    rows = []
-    for c in counts:
-        figures = share_figures(c, total, before, total_before)
-        rows.append(
-            BrandRow(
-                brand=c.brand,
-                is_own=c.is_own,
-                mentions=c.mentions,
-                share_of_voice=figures.share_of_voice,
-                positive=c.positive,
-                neutral=c.neutral,
-                negative=c.negative,
-                unanalyzed=c.unanalyzed,
-                net_sentiment=c.net_sentiment,
-                previous_mentions=figures.previous_mentions,
-                previous_share_of_voice=figures.previous_share_of_voice,
-                previous_net_sentiment=figures.previous_net_sentiment,
-            )
-        )
-    return CompetitorReport(
-        title,
-        now,
-        period_start,
-        tuple(rows),
-        dict(themes or {}),
-        source_warnings(health, silent),
-        has_previous=bool(total_before),
-    )

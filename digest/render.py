@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from digest.build import AlertDigest, CompetitorReport
+from digest.build import AlertDigest
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +59,4 @@ def render_alert_digest(digest: AlertDigest) -> Rendered:
         f"{digest.title}: {summary}",
         env.get_template("alert_digest.html.j2").render(digest=digest, summary=summary),
         env.get_template("alert_digest.txt.j2").render(digest=digest, summary=summary),
-    )
-
-
-def render_competitor_report(report: CompetitorReport) -> Rendered:
-    env = environment()
-    return Rendered(
-        report.title,
-        env.get_template("competitors.html.j2").render(report=report),
-        env.get_template("competitors.txt.j2").render(report=report),
     )

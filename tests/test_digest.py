@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from digest.build import build_alert_digest, build_competitor_report, snippet
+from digest.build import build_alert_digest, snippet
 from digest.deliver import target_key, write_files
-from digest.render import render_alert_digest, render_competitor_report
+from digest.render import render_alert_digest
 from digest.replies import mention_kind, reply_outline
 from digest.urgency import urgency
-from storage.records import AlertItem, BrandCounts, SourceHealth, StoredMention
+from storage.records import AlertItem, SourceHealth, StoredMention
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -189,61 +187,13 @@ def test_source_warnings_reach_the_digest() -> None:
     assert "No new negative mentions" in text
 
 
-def test_competitor_report_share_of_voice() -> None:
-    counts = [
-        BrandCounts("Acme", True, 30, 10, 10, 10, 0),
-        BrandCounts("Globex", False, 70, 50, 10, 10, 0),
-    ]
-    report = build_competitor_report(
-        title="C",
-        counts=counts,
-        period_start=NOW - timedelta(days=7),
-        now=NOW,
-        themes={"Acme": [("billing", 4)]},
-    )
-    assert [round(r.share_of_voice, 2) for r in report.rows] == [0.3, 0.7]
-    assert round(report.rows[1].net_sentiment, 3) == round(40 / 70, 3)
-    doc = render_competitor_report(report)
-    assert "30.0%" in doc.text and "70.0%" in doc.text and "billing (4)" in doc.html
-    assert not report.has_previous and "SoV chg" not in doc.text
-
-
-def test_competitor_report_shows_the_change_since_the_previous_period() -> None:
-    report = build_competitor_report(
-        title="C",
-        counts=[
-            BrandCounts("Acme", True, 30, 10, 10, 10, 0),
-            BrandCounts("Globex", False, 70, 50, 10, 10, 0),
-            BrandCounts("Initech", False, 0, 0, 0, 0, 0),
-        ],
-        previous=[
-            BrandCounts("Acme", True, 50, 30, 10, 10, 0),
-            BrandCounts("Globex", False, 50, 10, 10, 30, 0),
-            BrandCounts("Initech", False, 0, 0, 0, 0, 0),
-        ],
-        period_start=NOW - timedelta(days=7),
-        now=NOW,
-    )
-    acme, globex, initech = report.rows
-    assert report.has_previous
-    assert acme.share_change_points == pytest.approx(-20.0)  # 50% → 30%
-    assert acme.net_change == pytest.approx(0.0 - 20 / 50)  # +0.40 → 0.00
-    assert globex.share_change_points == pytest.approx(20.0)
-    assert globex.net_change == pytest.approx(40 / 70 - (-20 / 50))
-    assert initech.share_change_points == pytest.approx(0.0) and initech.net_change is None
-    doc = render_competitor_report(report)
-    acme_line = next(line for line in doc.text.splitlines() if line.startswith("Acme"))
-    assert "-20.0pp" in acme_line and "-0.40" in acme_line
-    assert "+20.0 pp" in doc.html and "Net change" in doc.html
-
-
 def test_files_are_written_with_archive(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    doc = render_competitor_report(
-        build_competitor_report(title="C", counts=[], period_start=NOW, now=NOW)
+    doc = render_alert_digest(
+        build_alert_digest(title="D", alerts=[], thank_you=[], health=[], silent=[], now=NOW)
     )
-    paths = write_files(doc, output_dir=tmp_path, stem="competitors", now=NOW)
-    assert [p.name for p in paths] == ["competitors.html", "competitors.txt"]
-    assert (tmp_path / "archive" / "competitors-20261122T120000Z.txt").exists()
+    paths = write_files(doc, output_dir=tmp_path, stem="digest", now=NOW)
+    assert [p.name for p in paths] == ["digest.html", "digest.txt"]
+    assert (tmp_path / "archive" / "digest-20261122T120000Z.txt").exists()
 
 
 def test_target_key_hides_secrets() -> None:

@@ -13,9 +13,9 @@ from brandpulse.config import Config, CrawlConfig
 from brandpulse.intake import Intake, IntakeReport
 from brandpulse.sources import SourceRun
 from domain import defaults
-from domain.kinds import Voice, crawl_type, kinds_of
+from domain.kinds import crawl_type
 from domain.records import SkipReason
-from spiders import CrawlResult, run_crawl
+from spiders import REVIEW_SPIDERS, CrawlResult, run_crawl
 from storage import Repository
 from storage.aggregates import save_aggregates
 from storage.run_counts import record_run_counts, skip_counts
@@ -94,7 +94,7 @@ def crawl(
     repo = intake.repo
     if source not in {h.name for h in repo.source_health()}:
         repo.sync_source(source, crawl_type(spider))
-    reviews = kinds_of("spider")[spider].voice is Voice.REVIEW
+    reviews = spider in REVIEW_SPIDERS
     result = run_crawl(
         spider=spider,
         start_urls=list(urls),

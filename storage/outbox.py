@@ -134,7 +134,10 @@ class Outbox(OutboxReads):
         with self._write() as conn:
             for start in range(0, len(values), 500):
                 stmt = self._insert().values(values[start : start + 500])
-                stmt = stmt.on_conflict_do_nothing(index_elements=["subject", "target"])
+                # No conflict target: the idempotency key is unique too, and on PostgreSQL
+                # a concurrent insert of the same row trips that index, not only the
+                # arbiter, unless every unique index is covered.
+                stmt = stmt.on_conflict_do_nothing()
                 inserted += len(conn.execute(stmt.returning(_t.id)).all())
         return inserted
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -17,9 +17,12 @@ from storage.models import utcnow
 from storage.records import AlertItem, StoredMention
 
 
-def duplicate_counts(session: Session, mention_ids: Sequence[int]) -> dict[int, int]:
+def duplicate_counts(
+    session: Session, mention_ids: Sequence[int], *, since: datetime | None = None
+) -> dict[int, int]:
     """Other stored mentions of each mention's story: same content hash or same
-    near-duplicate story (cross-posts, syndication, retweets).
+    near-duplicate story (cross-posts, syndication, retweets); with ``since``, only the
+    others published (else collected) at or after it.
 
     Three indexed look-ups per chunk of ids (the mentions themselves, those sharing a
     content hash, those sharing a story) instead of a self-join with ``OR``, which no
@@ -40,18 +43,24 @@ def duplicate_counts(session: Session, mention_ids: Sequence[int]) -> dict[int, 
             own[int(mid or 0)] = (digest, int(story) if story is not None else int(mid or 0))
     by_hash: dict[str, set[int]] = {}
     by_story: dict[int, set[int]] = {}
+    when = func.coalesce(col(m.Mention.published_at), col(m.Mention.collected_at))
+    recent = when >= since if since is not None else true()
     hashes = sorted({digest for digest, _ in own.values()})
     stories = sorted({story for _, story in own.values()})
     for hash_chunk in chunks(hashes):
         for mid, digest in session.execute(
-            select(mid_col, hash_col).where(hash_col.in_(hash_chunk))
+            select(mid_col, hash_col).where(hash_col.in_(hash_chunk), recent)
         ).all():
             by_hash.setdefault(digest, set()).add(int(mid or 0))
     for story_chunk in chunks(stories):
         # A mention's story is its story_id, or its own id when it has none.
         for mid, story in session.execute(
             select(mid_col, func.coalesce(story_col, mid_col)).where(
-                or_(story_col.in_(story_chunk), and_(mid_col.in_(story_chunk), story_col.is_(None)))
+                or_(
+                    story_col.in_(story_chunk),
+                    and_(mid_col.in_(story_chunk), story_col.is_(None)),
+                ),
+                recent,
             )
         ).all():
             by_story.setdefault(int(story), set()).add(int(mid or 0))

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, func, or_, select
+from sqlalchemy import Engine, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from storage import models as m
+from storage.alerts import duplicate_counts
 from storage.inbox_models import brand_negative_examples, spike_reports
 from storage.labels import effective_label_sql
 from storage.models import utcnow
@@ -152,30 +153,8 @@ class LearningQueries(EngineStore):
     def story_copies(self, mention_ids: Sequence[int], *, since: datetime) -> dict[int, int]:
         """For each mention: how many *other* mentions of its story (same content hash or
         near-duplicate story) were published (else collected) at or after ``since``."""
-        if not mention_ids:
-            return {}
-        other = aliased(m.Mention, name="other")
-        own_id, other_id = col(m.Mention.id), col(other.id)
-        own_story = func.coalesce(col(m.Mention.story_id), own_id)
-        other_story = func.coalesce(col(other.story_id), other_id)
-        stmt = (
-            select(own_id, func.count(other_id))
-            .join(
-                other,
-                and_(
-                    other_id != own_id,
-                    or_(
-                        col(other.content_hash) == col(m.Mention.content_hash),
-                        other_story == own_story,
-                    ),
-                    func.coalesce(col(other.published_at), col(other.collected_at)) >= since,
-                ),
-            )
-            .where(own_id.in_(list(mention_ids)))
-            .group_by(own_id)
-        )
-        with self.engine.connect() as conn:
-            return {int(mid or 0): int(n) for mid, n in conn.execute(stmt).all()}
+        with Session(self.engine) as session:
+            return duplicate_counts(session, mention_ids, since=since)
 
     def source_kinds(self) -> dict[str, str]:
         """Each registered source's stored type (``feed``, ``reddit``, ``crawl:amazon`` …)."""

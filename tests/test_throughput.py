@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
@@ -35,10 +35,13 @@ def _mention(i: int, text: str | None = None, brands: tuple[str, ...] = ("Acme",
     )
 
 
-def _self_join_counts(session: Session, ids: list[int]) -> dict[int, int]:
+def _self_join_counts(
+    session: Session, ids: list[int], since: datetime | None = None
+) -> dict[int, int]:
     """The query duplicate_counts replaced (a self-join with OR), as the reference."""
     other = aliased(models.Mention, name="other")
     own_id, other_id = col(models.Mention.id), col(other.id)
+    other_when = func.coalesce(col(other.published_at), col(other.collected_at))
     stmt = (
         select(own_id, func.count(other_id))
         .join(
@@ -50,6 +53,7 @@ def _self_join_counts(session: Session, ids: list[int]) -> dict[int, int]:
                     func.coalesce(col(other.story_id), other_id)
                     == func.coalesce(col(models.Mention.story_id), own_id),
                 ),
+                other_when >= since if since is not None else true(),
             ),
         )
         .where(own_id.in_(ids))
@@ -72,6 +76,11 @@ def test_duplicate_counts_equal_the_self_join(repo: Repository) -> None:
         assert duplicate_counts(session, ids[:4]) == {
             i: expected[i] for i in ids[:4] if i in expected
         }
+        # The inbox's velocity window: only copies from the last 4 hours count.
+        since = NOW - timedelta(hours=4, minutes=30)
+        recent = _self_join_counts(session, ids, since)
+        assert recent != expected  # the window drops some copies
+        assert duplicate_counts(session, ids, since=since) == recent
 
 
 def test_save_counts_a_repeated_external_id_in_one_batch_once(repo: Repository) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 from brandpulse.config import AnalysisConfig
 from domain import defaults
+from domain.rating import RATING_MODEL, is_rating_only, label_from_rating, rating_score
 from domain.text import model_text
 from sentiment import Analyzer, Sentiment, detect_languages
 from sentiment.language import RECORDED_CONFIDENCE, TRUSTED_CONFIDENCE, language_or_fallback
@@ -20,7 +21,7 @@ from sentiment.targets import (
     segments_to_classify,
 )
 from storage import Repository
-from storage.records import BrandSentiment
+from storage.records import BrandSentiment, PendingText
 from storage.repo import AnalysisInput
 
 logger = logging.getLogger(__name__)
@@ -125,47 +126,84 @@ def analyze_pending(
     as the batch's mentions and stored in the same transaction. ``brand_terms`` (brand
     name → search terms) locates the brands in the text; a brand's name is used without it;
     ``case_sensitive`` names the brands whose terms match case exactly.
+
+    A rating-only review (stars, no title, no text) is not given to the analyzer: its
+    label is the one its stars state (``domain.rating.label_from_rating``), stored with
+    the model ``stars@1``, so counts, alerts and the report agree with the rating.
     """
     done = 0
     # The pending ids are selected once; each batch then reads only its own rows (the
     # pending query is not re-run over the whole table per batch).
     pending_ids = repo.pending_analysis_ids()
     for start in range(0, len(pending_ids), batch_size):
-        pending = repo.pending_texts(pending_ids[start : start + batch_size])
-        if not pending:
+        batch = repo.pending_texts(pending_ids[start : start + batch_size])
+        if not batch:
             continue
-        texts = [model_text(p.title, p.text)[:MAX_ANALYZED_CHARS] for p in pending]
-        guesses = detect_languages(texts)
-        routed = [
-            language_or_fallback(g, p.language, min_confidence=TRUSTED_CONFIDENCE)
-            for g, p in zip(guesses, pending, strict=True)
-        ]
-        recorded = [
-            language_or_fallback(g, p.language, min_confidence=RECORDED_CONFIDENCE)
-            for g, p in zip(guesses, pending, strict=True)
-        ]
-        plans = [
-            plan_brand_targets(text, p.brands, brand_terms, case_sensitive=case_sensitive)
-            for text, p in zip(texts, pending, strict=True)
-        ]
-        results, targets = classify_with_targets(analyzer, texts, plans, languages=routed)
-        repo.save_analyses(
-            [
-                AnalysisInput(
-                    mention_id=p.mention_id,
-                    label=r.label,
-                    score=r.score,
-                    confidence=r.confidence,
-                    language=language,
-                    model=r.model,
-                    language_confidence=g.confidence,
-                    brands=_brand_rows(t),
-                )
-                for p, r, g, language, t in zip(
-                    pending, results, guesses, recorded, targets, strict=True
-                )
-            ]
+        # stars and no words: the rating is the label (domain.rating), no model reads ""
+        starred = [p for p in batch if is_rating_only(title=p.title, text=p.text, rating=p.rating)]
+        starred_ids = {p.mention_id for p in starred}
+        pending = [p for p in batch if p.mention_id not in starred_ids]
+        rows = [_rating_only_analysis(p) for p in starred]
+        if pending:
+            rows += _text_analyses(
+                analyzer, pending, brand_terms=brand_terms, case_sensitive=case_sensitive
+            )
+        repo.save_analyses(rows)
+        done += len(batch)
+        logger.info(
+            "analyzed %d mentions (%d rating-only; %d so far)", len(batch), len(starred), done
         )
-        done += len(pending)
-        logger.info("analyzed %d mentions (%d so far)", len(pending), done)
     return done
+
+
+def _rating_only_analysis(pending: PendingText) -> AnalysisInput:
+    """The analysis of a rating-only review: the label its stars state
+    (:func:`domain.rating.label_from_rating`), certain, recorded as :data:`RATING_MODEL`."""
+    rating = float(pending.rating or 0.0)
+    return AnalysisInput(
+        mention_id=pending.mention_id,
+        label=label_from_rating(rating),
+        score=rating_score(rating),
+        confidence=1.0,
+        language=pending.language or "und",
+        model=RATING_MODEL,
+    )
+
+
+def _text_analyses(
+    analyzer: Analyzer,
+    pending: Sequence[PendingText],
+    *,
+    brand_terms: Mapping[str, Sequence[str]] | None,
+    case_sensitive: Collection[str],
+) -> list[AnalysisInput]:
+    """Classify the texts of ``pending`` (language identified once per text, per-brand
+    sentiment for multi-brand mentions; see :func:`analyze_pending`)."""
+    texts = [model_text(p.title, p.text)[:MAX_ANALYZED_CHARS] for p in pending]
+    guesses = detect_languages(texts)
+    routed = [
+        language_or_fallback(g, p.language, min_confidence=TRUSTED_CONFIDENCE)
+        for g, p in zip(guesses, pending, strict=True)
+    ]
+    recorded = [
+        language_or_fallback(g, p.language, min_confidence=RECORDED_CONFIDENCE)
+        for g, p in zip(guesses, pending, strict=True)
+    ]
+    plans = [
+        plan_brand_targets(text, p.brands, brand_terms, case_sensitive=case_sensitive)
+        for text, p in zip(texts, pending, strict=True)
+    ]
+    results, targets = classify_with_targets(analyzer, texts, plans, languages=routed)
+    return [
+        AnalysisInput(
+            mention_id=p.mention_id,
+            label=r.label,
+            score=r.score,
+            confidence=r.confidence,
+            language=language,
+            model=r.model,
+            language_confidence=g.confidence,
+            brands=_brand_rows(t),
+        )
+        for p, r, g, language, t in zip(pending, results, guesses, recorded, targets, strict=True)
+    ]

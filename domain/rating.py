@@ -14,19 +14,35 @@ mention (a review) the label used for alerts and the inbox is:
 
 A human correction (``brandpulse label``, or dismissing an alert as not negative) wins over
 the rule: the person read the review. Unrated mentions keep their text label.
+
+A **rating-only review** (stars and no words: no text, no title) has no text for a model to
+read, so its label *is* the rating's (:func:`label_from_rating`: 1-2 stars negative, 3
+neutral, 4-5 positive). The analysis stores that label with :data:`RATING_MODEL` as the
+model, so stored counts, alerts and the report all read the same label, and the rule above
+then keeps it (1-2 stars stay negative, 4-5 stars stay positive).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CLEAR_POSITIVE_SCORE", "RatedLabel", "rated_label"]
+__all__ = [
+    "CLEAR_POSITIVE_SCORE",
+    "RATING_MODEL",
+    "RatedLabel",
+    "is_rating_only",
+    "label_from_rating",
+    "rated_label",
+    "rating_score",
+]
 
 #: A text counts as clearly positive from this score on (score in [-1, 1]).
 CLEAR_POSITIVE_SCORE = 0.5
 #: Ratings at or below this (on a 1-5 scale) are low; at or above HIGH_RATING high.
 LOW_RATING = 2.0
 HIGH_RATING = 4.0
+#: The "model" recorded for a rating-only review's label (the stars, not a text model).
+RATING_MODEL = "stars@1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,3 +111,25 @@ def rated_label(
             )
         return RatedLabel(text_label, rule="high-rating", reason=f"rated {_stars(rating)}")
     return RatedLabel(text_label, rule="text", reason=f"rated {_stars(rating)}: the text decides")
+
+
+def is_rating_only(*, title: str | None, text: str | None, rating: float | None) -> bool:
+    """True for a review with a star rating and no words (empty title and text)."""
+    return rating is not None and not (title or "").strip() and not (text or "").strip()
+
+
+def label_from_rating(rating: float) -> str:
+    """The label a star rating (1-5 scale) states on its own: at most
+    :data:`LOW_RATING` (2) ``negative``, at least :data:`HIGH_RATING` (4) ``positive``,
+    in between ``neutral``."""
+    if rating <= LOW_RATING:
+        return "negative"
+    if rating >= HIGH_RATING:
+        return "positive"
+    return "neutral"
+
+
+def rating_score(rating: float) -> float:
+    """A polarity in [-1, 1] for a star rating (1-5 scale): 1 star -1.0, 3 stars 0.0,
+    5 stars 1.0, linear in between (clamped)."""
+    return max(-1.0, min(1.0, (rating - 3.0) / 2.0))

@@ -66,8 +66,9 @@ class AnalysisStore(Store):
             return [int(mid) for mid in session.execute(stmt).scalars() if mid is not None]
 
     def pending_texts(self, mention_ids: Sequence[int]) -> list[PendingText]:
-        """Title, text, declared language and brands of ``mention_ids`` (in id order)."""
-        rows: list[tuple[int, str, str, str | None]] = []
+        """Title, text, declared language, brands and rating of ``mention_ids`` (in id
+        order)."""
+        rows: list[tuple[int, str, str, str | None, float | None]] = []
         with Session(self.engine) as session:
             for chunk in chunks(sorted(mention_ids)):
                 stmt = select(
@@ -75,16 +76,19 @@ class AnalysisStore(Store):
                     col(m.Mention.title),
                     col(m.Mention.text),
                     col(m.Mention.source_language),
+                    col(m.Mention.rating),
                 ).where(col(m.Mention.id).in_(chunk))
                 rows += [
-                    (int(mid or 0), title, text, language)
-                    for mid, title, text, language in session.execute(stmt).all()
+                    (int(mid or 0), title, text, language, rating)
+                    for mid, title, text, language, rating in session.execute(stmt).all()
                 ]
             rows.sort()
             brands = brands_of(session, [row[0] for row in rows])
         return [
-            PendingText(mid, title, text, language, tuple(n for n, _ in brands.get(mid, ())))
-            for mid, title, text, language in rows
+            PendingText(
+                mid, title, text, language, tuple(n for n, _ in brands.get(mid, ())), rating
+            )
+            for mid, title, text, language, rating in rows
         ]
 
     def save_analyses(self, analyses: Sequence[AnalysisInput]) -> None:

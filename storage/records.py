@@ -198,3 +198,5 @@ class PendingText:
     text: str
     language: str | None
     brands: tuple[str, ...] = ()
+    #: star rating on a 1-5 scale, None when the mention has none
+    rating: float | None = None

@@ -11,6 +11,12 @@ replies newer than the cursor on a thread already seen (the API includes up to 5
 thread; a thread's full reply list needs ``comments.list``, which this listener does
 not call). Brands are matched on the comment text.
 
+Texts are read from ``textDisplay`` (what viewers see). The listener asks for
+``textFormat=plainText``, but a reply in the API's default HTML format (a proxy, a cached
+reply, an older client's recording) gives ``textDisplay`` as HTML: timestamp links,
+``<br />``, ``&#39;``. Such a text is turned into plain text (tags dropped, entities
+decoded, ``<br />`` as line breaks) instead of being stored with its markup.
+
 The API key (``api_key``, e.g. ``${YOUTUBE_API_KEY}``) is required; without one the
 source is reported disabled. It is sent in the ``X-Goog-Api-Key`` header, never in a
 URL, so it cannot leak into a log line, an error or the health table.
@@ -26,6 +32,7 @@ streams still run); a rejected key is :class:`~listeners.errors.AccessDenied`.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -42,6 +49,7 @@ from listeners.errors import (
     RateLimited,
     SourceDisabled,
 )
+from listeners.html_text import html_to_text
 from listeners.timefmt import iso_z as _iso
 from listeners.timefmt import parse_time as _parse_time
 from listeners.timefmt import seen_before
@@ -53,6 +61,17 @@ QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
 RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 SKIP_REASONS = frozenset({"commentsDisabled", "videoNotFound", "channelNotFound"})
 KEY_HINT = "set api_key to ${YOUTUBE_API_KEY}, a YouTube Data API v3 key"
+#: A tag or a character reference: ``textDisplay`` in the API's HTML format.
+_MARKUP = re.compile(r"<[a-zA-Z/][^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+
+
+def visible_text(snippet: Mapping[str, Any]) -> str:
+    """What viewers read of a comment: ``textDisplay`` (HTML made plain text when the
+    reply came in the HTML format), else ``textOriginal``."""
+    display = str(snippet.get("textDisplay") or "")
+    if display and _MARKUP.search(display):
+        return html_to_text(display)
+    return (display or str(snippet.get("textOriginal") or "")).strip()
 
 
 class YouTubeSettings(ListenerSettings):
@@ -97,7 +116,7 @@ def comment_to_mention(
     """A ``youtube#comment`` as a mention (an empty one is left to the intake, which counts
     it as deleted)."""
     snippet = comment.get("snippet") or {}
-    text = str(snippet.get("textDisplay") or snippet.get("textOriginal") or "").strip()
+    text = visible_text(snippet)
     video_id = str(snippet.get("videoId") or "")
     comment_id = str(comment["id"])
     likes = snippet.get("likeCount")

@@ -152,10 +152,24 @@ def _parse_iso(text: str) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
+#: Language names some sites write instead of a code (IMDb's ``"inLanguage": "English"``).
+_LANGUAGE_NAMES = {
+    "english": "en", "german": "de", "deutsch": "de", "french": "fr", "français": "fr",
+    "spanish": "es", "español": "es", "italian": "it", "italiano": "it",
+    "portuguese": "pt", "português": "pt", "dutch": "nl", "nederlands": "nl",
+    "japanese": "ja", "polish": "pl", "polski": "pl", "swedish": "sv", "svenska": "sv",
+}  # fmt: skip
+
+
 def language_code(tag: str | None) -> str | None:
-    """ISO 639-1 code from a language tag: ``"de-DE"`` → ``"de"``; None when absent."""
+    """ISO 639-1 code from a language tag (``"de-DE"`` → ``"de"``) or a language's name
+    (``"English"`` → ``"en"``, for the names in ``_LANGUAGE_NAMES``); None when absent or
+    unknown."""
     if not tag:
         return None
+    named = _LANGUAGE_NAMES.get(tag.strip().casefold())
+    if named:
+        return named
     code = re.split(r"[-_]", tag.strip())[0].casefold()
     return code if re.fullmatch(r"[a-z]{2,3}", code) else None
 

@@ -117,14 +117,26 @@ def _number(value: Any) -> float | None:
 
 
 def _rating(value: Any) -> float | None:
+    """Stars on a 1-5 scale from a ``Rating`` (or a bare value).
+
+    With both ``worstRating`` and ``bestRating`` given, the scale is mapped linearly onto
+    1-5 (IMDb's 1-10: 1 → 1.0, 10 → 5.0; the report normalizes aggregates the same way);
+    with ``bestRating`` alone the value is scaled by it (8 of 10 → 4.0), default 5.
+    """
     if isinstance(value, dict):
-        best = value.get("bestRating")
         raw = value.get("ratingValue")
-        # scaled by bestRating only (default 5): worstRating is 1 on the sites we know
-        try:
-            best_f = float(str(best).replace(",", ".")) if best not in (None, "") else None
-        except ValueError:
-            best_f = None
+        best_f = _number(value.get("bestRating"))
+        worst_f = _number(value.get("worstRating"))
+        number = _number(raw) if not isinstance(raw, dict) else None
+        if (
+            number is not None
+            and best_f is not None
+            and worst_f is not None
+            and best_f > worst_f
+            and (best_f, worst_f) != (5.0, 1.0)
+            and worst_f <= number <= best_f
+        ):
+            return round(1.0 + 4.0 * (number - worst_f) / (best_f - worst_f), 2)
         return parse_rating(raw, best=best_f)
     return parse_rating(value)
 
@@ -244,6 +256,9 @@ def reviews_from_nodes(
         rated = node.get("itemReviewed") or parent or {}
         extra: dict[str, Any] = {"structured_data": True}
         item_name = _name(rated.get("name")) if isinstance(rated, dict) else ""
+        if not item_name and isinstance(parent, dict):
+            # itemReviewed gives only a type and URL (IMDb): the review sits in its item
+            item_name = _name(parent.get("name"))
         if item_name:
             extra["item_name"] = item_name
         if aggregates and aggregates[0].value is not None:

@@ -101,6 +101,7 @@ SOURCE_KINDS: dict[str, SourceKind] = _kinds(
                "listeners.stackexchange:StackExchangeListener"),
     SourceKind("youtube", "YouTube comments", Voice.POST, "listener",
                "listeners.youtube:YouTubeListener"),
+    SourceKind("lemmy", "Lemmy", Voice.POST, "listener", "listeners.lemmy:LemmyListener"),
     SourceKind("crawl:reviews", "Review pages (schema.org)", Voice.REVIEW, "spider",
                "spiders.schema_reviews:SchemaReviewSpider", carries_ratings=True),
     SourceKind("crawl:trustpilot", "Trustpilot", Voice.REVIEW, "spider",

@@ -97,6 +97,8 @@ SOURCE_KINDS: dict[str, SourceKind] = _kinds(
                "listeners.bluesky:BlueskyListener"),
     SourceKind("github", "GitHub issues", Voice.POST, "listener",
                "listeners.github:GitHubListener"),
+    SourceKind("github_discussions", "GitHub Discussions", Voice.POST, "listener",
+               "listeners.github_discussions:GitHubDiscussionsListener"),
     SourceKind("stackexchange", "Stack Exchange", Voice.POST, "listener",
                "listeners.stackexchange:StackExchangeListener"),
     SourceKind("youtube", "YouTube comments", Voice.POST, "listener",

@@ -22,8 +22,9 @@ with HTTP 403 (or 429) and ``X-RateLimit-Remaining: 0`` or ``Retry-After``: that
 403 is :class:`~listeners.errors.AccessDenied`. The token is only ever sent in the
 ``Authorization`` header: it never appears in a URL, a log line or an error.
 
-Not covered: GitHub Discussions are not in the REST search API (GraphQL only, with a
-token); issue comments are not fetched one by one (an issue whose comments mention
+GitHub Discussions are not in the REST search API: the ``github_discussions`` source
+(:mod:`listeners.github_discussions`, GraphQL, token required) reads them. Not covered:
+issue comments are not fetched one by one (an issue whose comments mention
 the brand is found by the search, and stored with its title and body).
 """
 
@@ -137,6 +138,30 @@ def issue_to_mention(source: str, item: Mapping[str, Any]) -> Mention:
     )
 
 
+def raise_denied(source: str, status: int, headers: Mapping[str, str]) -> None:
+    """HTTP 403/429 from GitHub: a spent rate limit (:class:`RateLimited`, waiting until
+    ``X-RateLimit-Reset`` or ``Retry-After``) or a refused token (:class:`AccessDenied`).
+    Shared by the issues and discussions listeners."""
+    retry_after = parse_retry_after(headers.get("Retry-After"))
+    remaining = (headers.get("X-RateLimit-Remaining") or "").strip()
+    if retry_after is None and remaining == "0":
+        reset = headers.get("X-RateLimit-Reset") or ""
+        if reset.strip().isdigit():
+            retry_after = max(0.0, float(reset) - time.time())
+    if status == 429 or retry_after is not None or remaining == "0":
+        raise RateLimited(
+            source,
+            f"GitHub rate limit reached (HTTP {status})",
+            hint="set token (${GITHUB_TOKEN}) for a higher limit, or poll less often",
+            retry_after=retry_after,
+        )
+    raise AccessDenied(
+        source,
+        f"GitHub refused the request (HTTP {status})",
+        hint="check the token in ${GITHUB_TOKEN}: expired, revoked, or missing a permission?",
+    )
+
+
 class GitHubListener(BaseListener[GitHubSettings]):
     """Searches GitHub issues (and optionally pull requests) for each brand.
 
@@ -184,25 +209,7 @@ class GitHubListener(BaseListener[GitHubSettings]):
         return payload, response.headers
 
     def _raise_denied(self, status: int, headers: Mapping[str, str]) -> None:
-        """HTTP 403/429: a spent rate limit (RateLimited) or a refused token (AccessDenied)."""
-        retry_after = parse_retry_after(headers.get("Retry-After"))
-        remaining = (headers.get("X-RateLimit-Remaining") or "").strip()
-        if retry_after is None and remaining == "0":
-            reset = headers.get("X-RateLimit-Reset") or ""
-            if reset.strip().isdigit():
-                retry_after = max(0.0, float(reset) - time.time())
-        if status == 429 or retry_after is not None or remaining == "0":
-            raise RateLimited(
-                self.name,
-                f"GitHub search rate limit reached (HTTP {status})",
-                hint="set token (${GITHUB_TOKEN}) for 30 searches a minute, or poll less often",
-                retry_after=retry_after,
-            )
-        raise AccessDenied(
-            self.name,
-            f"GitHub refused the search (HTTP {status})",
-            hint="check the token in ${GITHUB_TOKEN}: expired or revoked?",
-        )
+        raise_denied(self.name, status, headers)
 
     def _poll(
         self, terms: tuple[str, ...], state: Mapping[str, Any] | None, warnings: list[str]

@@ -147,13 +147,20 @@ class HttpClient:
         headers: Mapping[str, str] | None,
         params: Mapping[str, Any] | None,
         data: Any,
+        content: bytes | None = None,
     ) -> httpx.Response:
         """One request, streamed: the whole exchange ends within the deadline and the
         body is read in chunks up to ``max_body_bytes``."""
         budget = self._remaining(source, url)
         ends = time.monotonic() + budget
         with self._client.stream(
-            method, url, headers=headers, params=params, data=data, timeout=budget
+            method,
+            url,
+            headers=headers,
+            params=params,
+            data=data,
+            content=content,
+            timeout=budget,
         ) as response:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > self.max_body_bytes:
@@ -209,9 +216,12 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         params: Mapping[str, Any] | None = None,
         data: Any = None,
+        content: bytes | None = None,
         ok_statuses: tuple[int, ...] = (),
     ) -> httpx.Response:
         """Send a request with retries; return a 2xx/3xx response (or one in ``ok_statuses``).
+
+        ``data`` is a form body; ``content`` raw bytes (a JSON document, for GraphQL).
 
         Raises a :class:`listeners.errors.ListenerError` subclass naming ``source``.
         """
@@ -222,7 +232,13 @@ class HttpClient:
             self._respect_rate_limit(host, source=source)
             try:
                 response = self._fetch(
-                    method, url, source=source, headers=headers, params=params, data=data
+                    method,
+                    url,
+                    source=source,
+                    headers=headers,
+                    params=params,
+                    data=data,
+                    content=content,
                 )
             except httpx.TimeoutException as exc:
                 raise SourceUnavailable(

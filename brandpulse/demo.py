@@ -90,10 +90,10 @@ def demo_routes() -> tuple[dict[tuple[str, str], list[Reply]], dict[str, Page]]:
     hn = (DEMO_DATA / "hackernews" / "search_comment_apple.json").read_text(encoding="utf-8")
     json_type = {"Content-Type": "application/json; charset=utf-8"}
     routes[("GET", "/api/v1/search_by_date")] = [(200, json_type, hn)]
-    appstore = (DEMO_DATA / "appstore" / "customerreviews_jp_1404176564.json").read_bytes()
-    routes[("GET", "/jp/rss/customerreviews/page=1/id=1404176564/sortBy=mostRecent/json")] = [
-        (200, json_type, appstore)
-    ]
+    for country, app_id in (("jp", "1404176564"), ("us", "284815942")):
+        appstore = (DEMO_DATA / "appstore" / f"customerreviews_{country}_{app_id}.json").read_bytes()
+        route = f"/{country}/rss/customerreviews/page=1/id={app_id}/sortBy=mostRecent/json"
+        routes[("GET", route)] = [(200, json_type, appstore)]
     play = (DEMO_DATA / "googleplay" / "batchexecute_reviews_com.twitter.android.txt").read_text(
         encoding="utf-8"
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -135,27 +135,52 @@ def build_report(
             b.name: _themes(repo, b, label="positive", since=since, until=until, embed=embed)
             for b in wanted
         }
-    return build_benchmark(
+    rows: dict[str, Sequence[Any]] = {
+        "counts": repo.brand_counts(since=since, until=until),
+        "previous": repo.brand_counts(since=since - length, until=since),
+        "daily": queries.daily_label_counts(since=since, until=until),
+        "rating_buckets": queries.rating_buckets(since=since, until=until),
+        "daily_ratings": queries.daily_ratings(since=since, until=until),
+        "source_counts": queries.source_counts(since=since, until=until),
+    }
+    common: dict[str, Any] = {
+        "since": since,
+        "until": until,
+        "now": now,
+        "aggregate_ratings": queries.aggregate_ratings(),
+        "health": health,
+        "silent": silent,
+        "negative_themes": negative,
+        "praised_themes": praised,
+        "only_brands": list(brands) if brands else None,
+    }
+    report = build_benchmark(
         title=title or config.report.title,
-        since=since,
-        until=until,
-        now=now,
-        counts=repo.brand_counts(since=since, until=until),
-        previous=repo.brand_counts(since=since - length, until=since),
-        daily=queries.daily_label_counts(since=since, until=until),
-        rating_buckets=queries.rating_buckets(since=since, until=until),
-        daily_ratings=queries.daily_ratings(since=since, until=until),
-        source_counts=queries.source_counts(since=since, until=until),
-        aggregate_ratings=queries.aggregate_ratings(),
         handle_times=queries.alert_handle_times(
             [b.name for b in config.brands if b.own], since=since, until=until
         ),
-        health=health,
-        silent=silent,
-        negative_themes=negative,
-        praised_themes=praised,
-        only_brands=list(brands) if brands else None,
+        **rows,
+        **common,
     )
+    comparisons = []
+    for own, names in config.report_groups():
+        if brands and not set(brands) & set(names):
+            continue
+        keep = set(names)
+        # Share of voice, trends and totals within the comparison: only its brands' rows.
+        mine = {key: [r for r in values if r.brand in keep] for key, values in rows.items()}
+        comparisons.append(
+            replace(
+                build_benchmark(
+                    title=f"{own} and its competitors",
+                    handle_times=queries.alert_handle_times([own], since=since, until=until),
+                    **mine,
+                    **common,
+                ),
+                own_brand=own,
+            )
+        )
+    return replace(report, comparisons=tuple(comparisons)) if comparisons else report
 
 
 def produce_report(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -246,9 +246,25 @@ def _stars_chart(plt: Any, report: CompetitorBenchmark, dpi: int) -> Chart:
     return _save(fig, plt, "stars", title, dpi)
 
 
+def comparison_prefix(index: int) -> str:
+    """The chart-name prefix of the report's comparison number ``index`` (0-based)."""
+    return f"c{index + 1}-"
+
+
 def render_charts(report: CompetitorBenchmark, *, dpi: int = DEFAULT_DPI) -> list[Chart]:
     """Every chart of the report, in reading order. Rating charts only when the period
-    has star-rated reviews."""
+    has star-rated reviews. A report of several comparisons (``report.comparisons``) gets
+    each comparison's charts, named with :func:`comparison_prefix` (``c1-share_of_voice``)."""
+    if report.comparisons:
+        return [
+            replace(chart, name=comparison_prefix(i) + chart.name)
+            for i, section in enumerate(report.comparisons)
+            for chart in _render(section, dpi)
+        ]
+    return _render(report, dpi)
+
+
+def _render(report: CompetitorBenchmark, dpi: int) -> list[Chart]:
     plt = _pyplot()
     with plt.rc_context({"font.size": 9, "hatch.linewidth": 0.8, "hatch.color": "#333333"}):
         charts = [

@@ -192,6 +192,11 @@ class CompetitorBenchmark:
     total_mentions: int = 0
     aggregate_ratings_available: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: One comparison per own brand (that brand and its competitors) when the config
+    #: groups competitors by own brand (``competitors_of``); empty: this is the only one.
+    comparisons: tuple[CompetitorBenchmark, ...] = ()
+    #: In a comparison: the own brand it is about.
+    own_brand: str | None = None
 
     @property
     def own(self) -> tuple[BrandBenchmark, ...]:
@@ -200,6 +205,11 @@ class CompetitorBenchmark:
     @property
     def has_ratings(self) -> bool:
         return any(b.reviews for b in self.brands)
+
+    @property
+    def sections(self) -> tuple[CompetitorBenchmark, ...]:
+        """What the report shows side by side: each comparison, or the report itself."""
+        return self.comparisons or (self,)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (schema in README, "JSON report")."""
@@ -239,8 +249,19 @@ class CompetitorBenchmark:
                 "alert_handle_time": asdict(self.handle_time),
                 "source_health": [asdict(s) for s in self.source_health],
                 "warnings": list(self.warnings),
+                **(
+                    {"comparisons": [c._comparison_dict() for c in self.comparisons]}
+                    if self.comparisons
+                    else {}
+                ),
             }
         )
+
+    def _comparison_dict(self) -> dict[str, Any]:
+        """A comparison's JSON: its own brand, brands, trend, opportunities, handle time."""
+        whole = self.to_dict()
+        keep = ("total_mentions", "brands", "trend", "opportunities", "alert_handle_time")
+        return {"own_brand": self.own_brand, **{k: whole[k] for k in keep}}
 
 
 def _jsonable(value: Any) -> Any:

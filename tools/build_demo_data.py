@@ -94,7 +94,10 @@ def copy_fixtures() -> None:
             "mastodon/get_timeline_public_default.yml",
             "mastodon/get_timeline_hashtag_default.yml",
         ],
-        "appstore": ["appstore/customerreviews_jp_1404176564.json"],
+        "appstore": [
+            "appstore/customerreviews_jp_1404176564.json",
+            "appstore/customerreviews_us_284815942.json",
+        ],
         "googleplay": ["googleplay/batchexecute_reviews_com.twitter.android.txt"],
         "bluesky": ["bluesky/f_search.yml"],
         "github": ["github/search-issues.normalized-fixture.json"],

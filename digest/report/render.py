@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from digest.charts import Chart
+from digest.charts import Chart, comparison_prefix
 from digest.competitors import CompetitorBenchmark
 from domain.errors import DeliveryError
 
@@ -86,8 +86,40 @@ def render_html(
     return (
         environment()
         .get_template("benchmark.html.j2")
-        .render(report=report, charts=charts, images=sources, period_text=period_text(report))
+        .render(
+            report=report,
+            sections=chart_sections(report, charts),
+            widest=max(len(s.brands) for s in report.sections),
+            images=sources,
+            period_text=period_text(report),
+        )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SectionChart:
+    """A chart of one comparison: ``key`` is its name without the comparison's prefix."""
+
+    key: str
+    chart: Chart
+
+
+def chart_sections(
+    report: CompetitorBenchmark, charts: Sequence[Chart]
+) -> list[tuple[CompetitorBenchmark, list[SectionChart]]]:
+    """Each comparison of the report (or the report itself) with its charts."""
+    if not report.comparisons:
+        return [(report, [SectionChart(c.name, c) for c in charts])]
+    out = []
+    for i, section in enumerate(report.comparisons):
+        prefix = comparison_prefix(i)
+        mine = [
+            SectionChart(c.name.removeprefix(prefix), c)
+            for c in charts
+            if c.name.startswith(prefix)
+        ]
+        out.append((section, mine))
+    return out
 
 
 def render_text(report: CompetitorBenchmark) -> str:
@@ -137,7 +169,8 @@ class ReportDocuments:
     def subject(self) -> str:
         own = ", ".join(
             f"{b.brand} {100 * b.share_of_voice:.0f} % share, net {b.net_sentiment:+.2f}"
-            for b in self.report.own
+            for section in self.report.sections
+            for b in section.own
         )
         return f"{self.report.title}: {period_text(self.report)}" + (f" ({own})" if own else "")
 

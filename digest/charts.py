@@ -112,7 +112,11 @@ def _share_chart(plt: Any, report: CompetitorBenchmark, dpi: int) -> Chart:
     )
     ax.bar_label(bars, labels=[f"{v:.1f} %" for v in values], padding=3, fontsize=9)
     ax.set_xlim(0, max([*values, 1.0]) * 1.18)
-    ax.set_xlabel("share of voice (% of all tracked brands' mentions)")
+    ax.set_xlabel(
+        "share of voice (% of "
+        + ("this comparison's" if report.own_brand else "all tracked brands'")
+        + " mentions)"
+    )
     title = f"Share of voice, {report.total_mentions} mentions"
     ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
     for tick in ax.get_yticklabels():

@@ -14,6 +14,7 @@ import typer
 from brandpulse.cli import app
 from brandpulse.cli_common import ConfigOption, load
 from brandpulse.delivery import status_line
+from brandpulse.report_delivery import REPORT, describe
 from storage.outbox import CLAIMED, FAILED, PENDING, SENT, UNKNOWN, Outbox, OutboxItem
 
 
@@ -25,17 +26,17 @@ def deliveries_table(items: list[OutboxItem]) -> str:
     """One row per delivery: id, state, tries, next try, target, route, what, reason."""
     header = (
         f"{'id':>5} {'state':<9} {'tries':>5} {'next try':<16} {'target':<20} "
-        f"{'route/mode':<18} {'what':<16} reason"
+        f"{'route/mode':<18} {'what':<20} reason"
     )
     lines = [header, "-" * len(header)]
     for i in items:
-        route = f"{i.route or 'digest'}/{i.mode}"
+        route = "report" if i.mode == REPORT else f"{i.route or 'digest'}/{i.mode}"
         reason = i.last_error if i.state in (FAILED, UNKNOWN) else (i.note or i.last_error or "")
         when = "-" if i.state == SENT else _when(i.next_attempt_at)
         first_line = reason.splitlines()[0][:160] if reason else ""
         lines.append(
             f"{i.id:>5} {i.state:<9} {i.attempts:>5} {when:<16} {i.target[:20]:<20} "
-            f"{route[:18]:<18} {i.subject[:16]:<16} {first_line}"
+            f"{route[:18]:<18} {describe(i.subject)[:20]:<20} {first_line}"
         )
     if len(lines) == 2:
         lines.append("(no deliveries)")
@@ -53,8 +54,9 @@ def deliveries(
     ] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Rows shown, newest first.")] = 100,
 ) -> None:
-    """List deliveries (alert → recipient) with state, tries, next try and the reason of
-    the last failure; failed ones are retried on every daemon tick and every run."""
+    """List deliveries (alert, digest, heartbeat or competitor report → recipient) with
+    state, tries, next try and the reason of the last failure; failed ones are retried on
+    every daemon tick and every run."""
     cfg = load(config)
     from brandpulse.readonly import open_read_only_repository
 

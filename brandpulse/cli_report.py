@@ -86,10 +86,17 @@ def _run(
     if send and not recipients:
         echo_err("error: --send: [report] recipients is empty; add apprise URLs to the config")
         raise typer.Exit(EXIT_USAGE)
-    # Read-only: the report never writes to the database (a missing one is exit 1).
+    # Read-only unless --send: sending queues the deliveries in the outbox (so a failed
+    # one is retried by later runs); a missing database is exit 1 either way.
+    if send:
+        from brandpulse.readonly import open_existing_repository
+
+        repo = open_existing_repository(cfg)
+    else:
+        repo = open_read_only_repository(cfg)
     run = produce_report(
         cfg,
-        open_read_only_repository(cfg),
+        repo,
         since=start,
         until=end,
         formats=formats,
@@ -102,8 +109,12 @@ def _run(
     typer.echo(run.docs.text)
     typer.echo("Written:\n" + "\n".join(f"  {p}" for p in run.files))
     for outcome in run.deliveries:
-        state = "sent" if outcome.ok else f"FAILED ({outcome.error})"
-        typer.echo(f"  report to {outcome.target}: {state}")
+        state = "sent" if outcome.ok else f"{outcome.status.upper()} ({outcome.error})"
+        typer.echo(f"  {outcome.what} to {outcome.target}: {state}")
+    if run.failed:
+        typer.echo(
+            "  (kept in the outbox and retried by the next run; see `brandpulse deliveries`)"
+        )
     if run.failed:
         raise typer.Exit(EXIT_FAILED)
 
@@ -164,7 +175,12 @@ def competitors(
         typer.Option("--format", help="Comma-separated: html, pdf, png (charts), txt, json."),
     ] = DEFAULT_FORMATS,
     send: Annotated[
-        bool, typer.Option("--send", help="Also send it to [report] recipients (apprise).")
+        bool,
+        typer.Option(
+            "--send",
+            help="Also send it to [report] recipients (apprise) through the delivery outbox: "
+            "a failed send is retried by later runs.",
+        ),
     ] = False,
     dpi: Annotated[int, typer.Option(min=30, max=600, help="Chart resolution.")] = 110,
     verbose: VerboseOption = False,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from brandpulse.config import Config
 from brandpulse.config_delivery import RouteConfig
@@ -41,6 +42,7 @@ from brandpulse.delivery_scheduled import (
     send_heartbeats,
 )
 from brandpulse.inbox import split_for_digest
+from brandpulse.report_delivery import send_due_reports
 from digest.build import AlertView, build_alert_digest
 from digest.deliver import legacy_target_key, target_key
 from digest.message import alert_message
@@ -96,6 +98,8 @@ class Deliverer:
             for url in route.urls:
                 self.urls[target_key(url)] = url
         self.digest_targets = [target_key(u) for u in config.digest.recipients]
+        #: Sentence encoder for re-rendering a report to retry (None: the default; tests).
+        self.report_embed: Callable[[Sequence[str]], Any] | None = None
 
     # -- the public steps --------------------------------------------------------------
     def run(self, *, digest: bool, heartbeat: bool = False) -> list[DeliveryResult]:
@@ -125,6 +129,10 @@ class Deliverer:
             sent_to = {r.target for r in results if r.what.startswith("digest")}
             enqueue_heartbeats(self, now, skip=sent_to)
         results += send_heartbeats(self, now, retries_only=not (digest and heartbeat))
+        # The competitor report's failed or unconfirmed deliveries (queued by its run).
+        results += send_due_reports(
+            self.config, self.repo, now=now, worker=self.worker, embed=self.report_embed
+        )
         return results
 
     def enqueue(self, now: datetime) -> int:

@@ -91,7 +91,9 @@ def demo_routes() -> tuple[dict[tuple[str, str], list[Reply]], dict[str, Page]]:
     json_type = {"Content-Type": "application/json; charset=utf-8"}
     routes[("GET", "/api/v1/search_by_date")] = [(200, json_type, hn)]
     for country, app_id in (("jp", "1404176564"), ("us", "284815942")):
-        appstore = (DEMO_DATA / "appstore" / f"customerreviews_{country}_{app_id}.json").read_bytes()
+        appstore = (
+            DEMO_DATA / "appstore" / f"customerreviews_{country}_{app_id}.json"
+        ).read_bytes()
         route = f"/{country}/rss/customerreviews/page=1/id={app_id}/sortBy=mostRecent/json"
         routes[("GET", route)] = [(200, json_type, appstore)]
     play = (DEMO_DATA / "googleplay" / "batchexecute_reviews_com.twitter.android.txt").read_text(

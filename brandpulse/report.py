@@ -16,10 +16,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from brandpulse.config import BrandConfig, Config
+from brandpulse.delivery_rules import DeliveryResult
 from digest.charts import DEFAULT_DPI, render_charts
 from digest.competitors import CompetitorBenchmark, ThemeInput, build_benchmark
-from digest.deliver import DeliveryOutcome
-from digest.report import ReportDocuments, render_report, send_report, write_report_files
+from digest.report import ReportDocuments, render_report, write_report_files
 from domain.terms import blank_spans
 from domain.text import model_text
 from listeners.health import is_silent
@@ -44,10 +44,10 @@ class ReportRun:
 
     docs: ReportDocuments
     files: tuple[Path, ...]
-    deliveries: tuple[DeliveryOutcome, ...] = ()
+    deliveries: tuple[DeliveryResult, ...] = ()
 
     @property
-    def failed(self) -> tuple[DeliveryOutcome, ...]:
+    def failed(self) -> tuple[DeliveryResult, ...]:
         return tuple(d for d in self.deliveries if not d.ok)
 
 
@@ -135,7 +135,7 @@ def build_report(
             b.name: _themes(repo, b, label="positive", since=since, until=until, embed=embed)
             for b in wanted
         }
-    rows: dict[str, Sequence[Any]] = {
+    rows: dict[str, Any] = {
         "counts": repo.brand_counts(since=since, until=until),
         "previous": repo.brand_counts(since=since - length, until=since),
         "daily": queries.daily_label_counts(since=since, until=until),
@@ -168,7 +168,13 @@ def build_report(
             continue
         keep = set(names)
         # Share of voice, trends and totals within the comparison: only its brands' rows.
-        mine = {key: [r for r in values if r.brand in keep] for key, values in rows.items()}
+        mine: dict[str, Any] = {
+            key: [r for r in values if r.brand in keep] for key, values in rows.items()
+        }
+        # The comparison's own brand is the one "(you)" of it, whatever other own brands
+        # the database knows.
+        for key in ("counts", "previous"):
+            mine[key] = [replace(c, is_own=c.brand == own) for c in mine[key]]
         comparisons.append(
             replace(
                 build_benchmark(
@@ -197,9 +203,14 @@ def produce_report(
     recipients: Sequence[str] = (),
     embed: Callable[[Sequence[str]], Any] | None = None,
     known_themes: Mapping[str, Sequence[tuple[str, int]]] | None = None,
+    subject: str | None = None,
 ) -> ReportRun:
     """Build, render, write (``formats`` into ``output_dir``, default the digest folder)
-    and send to ``recipients`` (apprise URLs; the PDF attached when ``attach_pdf``)."""
+    and send to ``recipients`` (apprise URLs; the PDF attached when ``attach_pdf``)
+    through the delivery outbox (:mod:`brandpulse.report_delivery`): one row per
+    recipient under ``subject`` (default: this period and run, see
+    :func:`~brandpulse.report_delivery.report_subject`), sent now, and retried by later
+    runs and daemon ticks when it fails. Sending needs a writable ``repo``."""
     now = now or utcnow()
     report = build_report(
         config,
@@ -222,16 +233,40 @@ def produce_report(
         formats=formats,
         now=now,
     )
-    outcomes = []
-    for url in recipients:
-        if config.digest.dry_run:
-            logger.info("dry run: the competitor report is not sent")
-            continue
-        outcome = send_report(docs, url)
-        if not outcome.ok:
-            logger.error("competitor report to %s failed: %s", outcome.target, outcome.error)
-        outcomes.append(outcome)
+    outcomes: list[DeliveryResult] = []
+    if recipients and config.digest.dry_run:
+        logger.info("dry run: the competitor report is not sent")
+    elif recipients:
+        from brandpulse.report_delivery import queue_report, report_subject, send_due_reports
+        from storage.outbox import Outbox
+
+        subject = subject or report_subject(since, until, run_at=now)
+        queue_report(Outbox(repo.engine), subject, recipients, now=now)
+        outcomes = send_due_reports(
+            config,
+            repo,
+            now=now,
+            documents={subject: docs},
+            recipients=recipients,
+            embed=embed,
+        )
     return ReportRun(docs, tuple(files), tuple(outcomes))
+
+
+def render_for_delivery(
+    config: Config,
+    repo: Repository,
+    *,
+    since: datetime,
+    until: datetime,
+    now: datetime | None = None,
+    dpi: int = DEFAULT_DPI,
+    embed: Callable[[Sequence[str]], Any] | None = None,
+) -> ReportDocuments:
+    """The report of ``[since, until)`` as it is sent: charts, and the PDF when
+    ``report.attach_pdf`` (used to send a failed delivery again)."""
+    report = build_report(config, repo, since=since, until=until, now=now, embed=embed)
+    return render_report(report, render_charts(report, dpi=dpi), pdf=config.report.attach_pdf)
 
 
 def write_cycle_report(
@@ -276,7 +311,10 @@ def run_scheduled_report(
     known_themes: Mapping[str, Sequence[tuple[str, int]]] | None = None,
 ) -> ReportRun:
     """The weekly report: write it (``report.formats``) and send it to
-    ``report.recipients``."""
+    ``report.recipients`` through the outbox, once per period and recipient (a failed
+    send is retried by later delivery ticks)."""
+    from brandpulse.report_delivery import report_subject
+
     now = now or utcnow()
     since, until = scheduled_period(config, now)
     run = produce_report(
@@ -289,6 +327,7 @@ def run_scheduled_report(
         dpi=dpi,
         recipients=config.report.recipients,
         embed=embed,
+        subject=report_subject(since, until),
     )
     logger.info(
         "scheduled competitor report %s to %s: %d file(s), %d sent, %d failed",

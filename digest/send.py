@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
@@ -170,6 +171,8 @@ def send_message(
     idempotency_key: str | None = None,
     connect_timeout_s: float = 5.0,
     read_timeout_s: float = 30.0,
+    attach: Sequence[str] = (),
+    plain: bool = False,
 ) -> SendResult:
     """Send ``doc`` (HTML body, subject as title) to one apprise URL.
 
@@ -180,6 +183,9 @@ def send_message(
         connect_timeout_s: seconds to connect (default 5).
         read_timeout_s: seconds to wait for the answer once the request is sent
             (default 30); past it the outcome is ``unknown``.
+        attach: paths of files to attach where the channel takes attachments (apprise
+            drops them, with a warning, where it does not); default none.
+        plain: send ``doc.text`` as plain text instead of ``doc.html`` (default False).
     """
     import apprise
 
@@ -224,7 +230,12 @@ def send_message(
             try:
                 ok = bool(
                     notifier.notify(
-                        title=doc.subject, body=doc.html, body_format=apprise.NotifyFormat.HTML
+                        title=doc.subject,
+                        body=doc.text if plain else doc.html,
+                        body_format=(
+                            apprise.NotifyFormat.TEXT if plain else apprise.NotifyFormat.HTML
+                        ),
+                        attach=list(attach) or None,
                     )
                 )
             except Exception as exc:  # a plugin raising must not lose the message

@@ -98,10 +98,11 @@ def test_no_alert_for_a_good_review_or_deleted_content(demo_run: DemoRun) -> Non
     for item in every:
         assert item["rating"] is None or item["rating"] <= 3, item["text"]
         assert (item["text"] or "").strip() not in DELETED
-    # The 5-star Google Play review and the 4-star App Store review are stored, not alerted.
+    # The 5-star Google Play review and the 4-star App Store reviews (REALITY, and Google,
+    # a competitor) are stored, not alerted.
     rows = export(out)
     good = [r for r in rows if r["rating"] is not None and r["rating"] >= 4]
-    assert len(good) == 2
+    assert len(good) == 3
     assert not {r["id"] for r in good} & {i["mention_id"] for i in every}
     assert not [r for r in rows if (r["text"] or "").strip() in DELETED - {""}]
 
@@ -114,11 +115,33 @@ def test_every_request_was_answered_by_a_recording(demo_run: DemoRun) -> None:
     assert "FAILED" not in output and "failed" not in output
     for name in (
         "reddit", "reddit-askreddit", "hackernews", "mastodon", "appstore-reality-jp",
-        "googleplay-twitter", "arabic-tweets", "bulgarian-reviews", "google-alerts-slack",
+        "appstore-google-us", "googleplay-twitter", "arabic-tweets", "bulgarian-reviews", "google-alerts-slack",
         "bluesky", "github", "stackoverflow", "youtube-comments",
     ):  # fmt: skip
         line = next(ln for ln in output.splitlines() if ln.strip().startswith(name + ":"))
         assert " items, " in line and " new" in line, line
+
+
+def test_competitor_report_compares_each_client_with_its_competitors(demo_run: DemoRun) -> None:
+    """The agency's report: one comparison per client (competitors_of in demo.toml), each
+    with one "(you)"; star ratings of at least three brands, from recorded reviews."""
+    out, _, _ = demo_run
+    data = json.loads((out / "digests" / "competitors.json").read_text(encoding="utf-8"))
+    comparisons = {c["own_brand"]: c for c in data["comparisons"]}
+    assert list(comparisons) == ["Slack", "Apple", "Twitter", "Kino Arena", "REALITY"]
+    for own, comparison in comparisons.items():
+        assert [b["brand"] for b in comparison["brands"] if b["is_own"]] == [own]
+    assert {b["brand"] for b in comparisons["Apple"]["brands"]} == {"Apple", "Samsung", "Google"}
+    assert {b["brand"] for b in comparisons["Slack"]["brands"]} == {
+        "Slack", "Microsoft Teams", "Discord",
+    }  # fmt: skip
+    rated = {b["brand"]: b for b in data["brands"] if b["reviews"]}
+    assert {"REALITY", "Twitter", "Google"} <= set(rated), rated.keys()
+    google = rated["Google"]["review_sources"][0]
+    assert (google["source"], google["reviews"]) == ("appstore-google-us", 6)
+    assert google["stars"] == {"1": 3, "2": 2, "3": 0, "4": 1, "5": 0}
+    html = (out / "digests" / "competitors.html").read_text(encoding="utf-8")
+    assert html.count('<h2 class="cmp">') == 5 and "Samsung (you)" not in html
 
 
 def test_served_labeled_posts_are_real_and_mostly_classified_as_labeled(

@@ -14,8 +14,10 @@ import tempfile
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from digest.deliver import DeliveryOutcome, target_key
+from digest.deliver import target_key
+from digest.render import Rendered
 from digest.report.render import ReportDocuments, chart_filename, render_html
+from digest.send import SendResult, send_message
 
 logger = logging.getLogger(__name__)
 
@@ -36,21 +38,21 @@ def _with_inline(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode([*query, ("inline", "yes")])))
 
 
-def send_report(docs: ReportDocuments, url: str) -> DeliveryOutcome:
-    """Send the report to one apprise URL. Never raises: a failure is the outcome's
-    ``error`` (secret-free: the URL is named by :func:`digest.deliver.target_key`)."""
-    import apprise
+def send_report(
+    docs: ReportDocuments,
+    url: str,
+    *,
+    idempotency_key: str | None = None,
+    connect_timeout_s: float = 5.0,
+    read_timeout_s: float = 30.0,
+) -> SendResult:
+    """Send the report to one apprise URL through :func:`digest.send.send_message` (the
+    same timeouts, idempotency header and secret scrubbing as alerts and digests).
 
-    key = target_key(url)
+    Never raises: the outcome is ``sent``, ``failed`` (with a secret-free reason; the URL
+    is named by :func:`digest.deliver.target_key`) or ``unknown`` (no answer in time).
+    """
     email = is_email(url)
-    notifier = apprise.Apprise()
-    if not notifier.add(_with_inline(url) if email else url):
-        return DeliveryOutcome(
-            key,
-            False,
-            f"apprise does not understand the URL for {key}: check its syntax "
-            "(https://github.com/caronc/apprise/wiki)",
-        )
     with tempfile.TemporaryDirectory(prefix="brandpulse-report-") as tmp:
         folder = Path(tmp)
         attachments: list[str] = []
@@ -62,28 +64,25 @@ def send_report(docs: ReportDocuments, url: str) -> DeliveryOutcome:
             path = folder / PDF_NAME
             path.write_bytes(docs.pdf)
             attachments.append(str(path))
-        if email:
-            body = render_html(
+        html = (
+            render_html(
                 docs.report,
                 docs.charts,
                 images={c.name: f"cid:{chart_filename(c)}" for c in docs.charts},
             )
-            body_format = apprise.NotifyFormat.HTML
-        else:
-            body, body_format = docs.text, apprise.NotifyFormat.TEXT
-        try:
-            ok = bool(
-                notifier.notify(
-                    title=docs.subject,
-                    body=body,
-                    body_format=body_format,
-                    attach=attachments or None,
-                )
-            )
-        except Exception as exc:  # a plugin may raise on odd input; report, never crash
-            logger.exception("report delivery to %s raised", key)
-            return DeliveryOutcome(key, False, f"{exc.__class__.__name__}: {exc}")
-    if not ok:
-        return DeliveryOutcome(key, False, f"report delivery to {key} failed (see the log)")
-    logger.info("competitor report sent to %s", key)
-    return DeliveryOutcome(key, True)
+            if email
+            else ""
+        )
+        result = send_message(
+            Rendered(subject=docs.subject, html=html, text=docs.text),
+            _with_inline(url) if email else url,
+            idempotency_key=idempotency_key,
+            connect_timeout_s=connect_timeout_s,
+            read_timeout_s=read_timeout_s,
+            attach=attachments,
+            plain=not email,
+        )
+    if result.ok:
+        logger.info("competitor report sent to %s", result.target)
+    # The key names the configured URL, not the one with inline=yes added.
+    return SendResult(target_key(url), result.status, result.reason)

@@ -55,8 +55,10 @@ class ReportConfig(BaseModel):
         description="apprise URLs. E-mail (mailto://, mailtos://) gets the HTML report with "
         "the charts as inline images (CID attachments: mail clients block data: images) and "
         "the PDF attached; other channels get the text report, with the PDF and charts "
-        "attached where the channel takes attachments. Separate from `digest.recipients`; "
-        "secrets via ${ENV}; `digest.dry_run` holds these back too.",
+        "attached where the channel takes attachments. Sent through the delivery outbox: once "
+        "per period and recipient, a failed send retried with backoff by later runs and "
+        "daemon ticks (`brandpulse deliveries` lists them). Separate from "
+        "`digest.recipients`; secrets via ${ENV}; `digest.dry_run` holds these back too.",
     )
     formats: list[ReportFormat] = Field(
         default_factory=_default_report_formats,

@@ -115,8 +115,8 @@ def test_every_request_was_answered_by_a_recording(demo_run: DemoRun) -> None:
     assert "FAILED" not in output and "failed" not in output
     for name in (
         "reddit", "reddit-askreddit", "hackernews", "mastodon", "appstore-reality-jp",
-        "appstore-google-us", "googleplay-twitter", "arabic-tweets", "bulgarian-reviews", "google-alerts-slack",
-        "bluesky", "github", "stackoverflow", "youtube-comments",
+        "appstore-google-us", "googleplay-twitter", "arabic-tweets", "bulgarian-reviews",
+        "google-alerts-slack", "bluesky", "github", "stackoverflow", "youtube-comments",
     ):  # fmt: skip
         line = next(ln for ln in output.splitlines() if ln.strip().startswith(name + ":"))
         assert " items, " in line and " new" in line, line

@@ -72,14 +72,14 @@ def test_report_writes_the_competitor_summary_for_any_period(demo_dir: Path) -> 
     config = str(demo_config(demo_dir))
     everything = runner.invoke(app, ["report", "--days", "100000", "--config", config])
     assert everything.exit_code == 0, everything.output
-    slack = next(line for line in everything.output.splitlines() if line.startswith("Slack"))
+    slack = next(line for line in everything.output.splitlines() if line.startswith("Slack (you)"))
     assert slack.split()[2] == "15"  # all 15 Slack mentions of the recorded feeds
     assert "competitors.txt" in everything.output
     assert (demo_dir / "digests" / "competitors.txt").read_text() in everything.output
     # The recorded feeds are from 2019: nothing in the last day, every brand at zero.
     last_day = runner.invoke(app, ["report", "--days", "1", "--config", config])
     assert last_day.exit_code == 0, last_day.output
-    slack = next(line for line in last_day.output.splitlines() if line.startswith("Slack"))
+    slack = next(line for line in last_day.output.splitlines() if line.startswith("Slack (you)"))
     assert slack.split()[2] == "0"
     bad = runner.invoke(app, ["report", "--days", "0", "--config", config])
     assert bad.exit_code == 2

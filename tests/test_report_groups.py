@@ -25,7 +25,7 @@ def _config(repo: Repository, brands: list[dict[str, Any]]) -> Config:
     return Config.model_validate({"brands": brands, "database": {"url": url}})
 
 
-AGENCY = [
+AGENCY: list[dict[str, Any]] = [
     {"name": "Acme", "own": True},
     {"name": "Globex", "own": True},
     {"name": "Initech", "competitors_of": ["Acme"]},

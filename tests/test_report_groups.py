@@ -116,8 +116,11 @@ def test_one_comparison_per_own_brand_with_its_own_share_of_voice(repo: Reposito
     assert "this comparison&#39;s brands" in html or "this comparison's brands" in html
     for chart in charts:
         assert f'alt="{chart.title}"' in html
+    # At a glance: each own brand's row, its share within its comparison.
+    assert '<a href="#cmp-2"><strong>Globex</strong></a></td><td>4</td><td>100.0 %</td>' in html
     text = docs.text
-    assert "2 comparisons" in text and "Acme vs Initech (8 mention(s))" in text
+    assert "2 comparisons" in text
+    assert "Acme                        7 mention(s),  87.5% share, net +0.00, 3.33 stars" in text and "Acme vs Initech (8 mention(s))" in text
     assert "Globex vs no competitor (4 mention(s))" in text
     data = json.loads(docs.json)
     assert [c["own_brand"] for c in data["comparisons"]] == ["Acme", "Globex"]

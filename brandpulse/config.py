@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from brandpulse import config_delivery as cd  # routes, [delivery], digest time zone
 from brandpulse.config_checks import check_cron, check_database_url
+from brandpulse.config_groups import COMPETITORS_OF, check_brands
 from brandpulse.config_inbox import COMPETITOR_SLA_HOURS, MIN_CONFIDENCE, SLA_HOURS, SPIKES
 from brandpulse.config_inbox import SpikesConfig as SpikesConfig  # re-exported
 from brandpulse.config_ops import (
@@ -74,15 +75,7 @@ class BrandConfig(_Model):
         default_factory=list,
         description="Keep only mentions in these ISO 639-1 languages; empty keeps all.",
     )
-
-    competitors_of: list[str] = Field(
-        default_factory=list,
-        description="For a competitor: the own brand(s) it competes with. When any brand sets "
-        "it, the competitor report holds one comparison per own brand (that brand and its "
-        "competitors, share of voice within the comparison) instead of one table of every "
-        "brand; a competitor without it joins every comparison. For an agency watching "
-        "several clients.",
-    )
+    competitors_of: list[str] = Field(default_factory=list, description=COMPETITORS_OF)
 
     def terms_record(self) -> BrandTerms:
         return BrandTerms(
@@ -359,11 +352,7 @@ class Config(cd.DeliverySection):
     @field_validator("brands")
     @classmethod
     def _unique_brands(cls, brands: list[BrandConfig]) -> list[BrandConfig]:
-        names = [b.name for b in brands]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"brand names must be unique, repeated: {', '.join(dupes)}")
-        return brands
+        return check_brands(brands)  # unique names, competitors_of names own brands
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Config:
@@ -384,35 +373,7 @@ class Config(cd.DeliverySection):
         for brand in self.alerts.brands:
             if brand not in known:
                 raise ValueError(f"alerts.brands names unknown brand {brand!r}")
-        own = {b.name for b in self.brands if b.own}
-        for b in self.brands:
-            if b.competitors_of and b.own:
-                raise ValueError(
-                    f"brand {b.name!r} is own = true: competitors_of is for competitors"
-                )
-            for rival in b.competitors_of:
-                if rival not in own:
-                    raise ValueError(
-                        f"brand {b.name!r} has competitors_of {rival!r}, which is not one of "
-                        f"your own brands (own = true): {', '.join(sorted(own)) or 'none'}"
-                    )
         return self
-
-    def report_groups(self) -> list[tuple[str, list[str]]]:
-        """The competitor report's comparisons: ``[(own brand, [own brand, its
-        competitors...])]`` in config order, one per own brand, when any brand sets
-        ``competitors_of``; else empty (one comparison of every brand)."""
-        if not any(b.competitors_of for b in self.brands):
-            return []
-        groups = []
-        for own in (b for b in self.brands if b.own):
-            rivals = [
-                b.name
-                for b in self.brands
-                if not b.own and (not b.competitors_of or own.name in b.competitors_of)
-            ]
-            groups.append((own.name, [own.name, *rivals]))
-        return groups
 
     @property
     def alert_brands(self) -> list[str]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from brandpulse.config import Config
 from brandpulse.config_delivery import RouteConfig
@@ -40,9 +39,9 @@ from brandpulse.delivery_scheduled import (
     enqueue_heartbeats,
     escalate,
     send_heartbeats,
+    send_reports,
 )
 from brandpulse.inbox import split_for_digest
-from brandpulse.report_delivery import send_due_reports
 from digest.build import AlertView, build_alert_digest
 from digest.deliver import legacy_target_key, target_key
 from digest.message import alert_message
@@ -98,8 +97,6 @@ class Deliverer:
             for url in route.urls:
                 self.urls[target_key(url)] = url
         self.digest_targets = [target_key(u) for u in config.digest.recipients]
-        #: Sentence encoder for re-rendering a report to retry (None: the default; tests).
-        self.report_embed: Callable[[Sequence[str]], Any] | None = None
 
     # -- the public steps --------------------------------------------------------------
     def run(self, *, digest: bool, heartbeat: bool = False) -> list[DeliveryResult]:
@@ -129,11 +126,7 @@ class Deliverer:
             sent_to = {r.target for r in results if r.what.startswith("digest")}
             enqueue_heartbeats(self, now, skip=sent_to)
         results += send_heartbeats(self, now, retries_only=not (digest and heartbeat))
-        # The competitor report's failed or unconfirmed deliveries (queued by its run).
-        results += send_due_reports(
-            self.config, self.repo, now=now, worker=self.worker, embed=self.report_embed
-        )
-        return results
+        return results + send_reports(self, now)  # the competitor report's retries
 
     def enqueue(self, now: datetime) -> int:
         """Create the outbox rows of alerts raised within ``alerts.max_age_hours``."""

@@ -1,6 +1,6 @@
 """Messages besides new alerts: escalations of overdue alerts, the heartbeat line when a
-scheduled digest has nothing new for a recipient (once per recipient), and the dry run's
-report of what would be sent."""
+scheduled digest has nothing new for a recipient (once per recipient), retries of the
+competitor report, and the dry run's report of what would be sent."""
 
 from __future__ import annotations
 
@@ -93,6 +93,14 @@ def escalate(d: Deliverer, now: datetime) -> int:
     for alert_id in overdue:  # queued durably first: marking cannot lose one
         mark_fn(alert_id)
     return created
+
+
+def send_reports(d: Deliverer, now: datetime) -> list[DeliveryResult]:
+    """The competitor report's due deliveries: failed or unconfirmed sends of earlier
+    report runs, that period's report rendered again (:mod:`brandpulse.report_delivery`)."""
+    from brandpulse.report_delivery import send_due_reports
+
+    return send_due_reports(d.config, d.repo, now=now, worker=d.worker)
 
 
 def dry_run(d: Deliverer) -> list[DeliveryResult]:

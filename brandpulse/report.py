@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from brandpulse.config import BrandConfig, Config
+from brandpulse.config_groups import report_groups
 from brandpulse.delivery_rules import DeliveryResult
 from digest.charts import DEFAULT_DPI, render_charts
 from digest.competitors import CompetitorBenchmark, ThemeInput, build_benchmark
@@ -163,7 +164,7 @@ def build_report(
         **common,
     )
     comparisons = []
-    for own, names in config.report_groups():
+    for own, names in report_groups(config.brands):
         if brands and not set(brands) & set(names):
             continue
         keep = set(names)

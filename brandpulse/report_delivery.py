@@ -45,6 +45,9 @@ _STAMP = "%Y%m%dT%H%MZ"
 _RUN_STAMP = "%Y%m%dT%H%M%SZ"
 
 Renderer = Callable[[datetime, datetime], ReportDocuments]
+#: The sentence encoder of the themes when a report is rendered again to be retried
+#: (None: the default multilingual encoder). Tests replace it with a fast stand-in.
+retry_embed: Callable[[Sequence[str]], Any] | None = None
 
 
 def report_subject(since: datetime, until: datetime, *, run_at: datetime | None = None) -> str:
@@ -128,7 +131,7 @@ def send_due_reports(
         return []
     urls = {target_key(u): u for u in [*config.report.recipients, *recipients]}
     rendered: dict[str, ReportDocuments] = dict(documents or {})
-    renderer = render or _default_renderer(config, repo, now, embed)
+    renderer = render or _default_renderer(config, repo, now, embed or retry_embed)
     results: list[DeliveryResult] = []
     for item in items:
         what = describe(item.subject)

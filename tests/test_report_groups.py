@@ -12,6 +12,7 @@ import report_sample
 from report_sample import NOW
 
 from brandpulse.config import Config
+from brandpulse.config_groups import report_groups
 from brandpulse.report import build_report
 from digest.charts import render_charts
 from digest.report import render_report
@@ -60,7 +61,7 @@ def test_groups_follow_the_config_and_a_free_competitor_joins_every_comparison()
             ]
         }
     )
-    assert cfg.report_groups() == [
+    assert report_groups(cfg.brands) == [
         ("Slack", ["Slack", "Teams", "Google"]),
         ("Apple", ["Apple", "Samsung", "Google"]),
     ]
@@ -68,7 +69,7 @@ def test_groups_follow_the_config_and_a_free_competitor_joins_every_comparison()
     plain = Config.model_validate(
         {"brands": [{"name": "Slack", "own": True}, {"name": "Apple", "own": True}, {"name": "X"}]}
     )
-    assert plain.report_groups() == []
+    assert report_groups(plain.brands) == []
 
 
 def test_single_brand_report_has_no_comparisons(repo: Repository) -> None:
@@ -120,7 +121,10 @@ def test_one_comparison_per_own_brand_with_its_own_share_of_voice(repo: Reposito
     assert '<a href="#cmp-2"><strong>Globex</strong></a></td><td>4</td><td>100.0 %</td>' in html
     text = docs.text
     assert "2 comparisons" in text
-    assert "Acme                        7 mention(s),  87.5% share, net +0.00, 3.33 stars" in text and "Acme vs Initech (8 mention(s))" in text
+    assert (
+        "Acme                        7 mention(s),  87.5% share, net +0.00, 3.33 stars" in text
+        and "Acme vs Initech (8 mention(s))" in text
+    )
     assert "Globex vs no competitor (4 mention(s))" in text
     data = json.loads(docs.json)
     assert [c["own_brand"] for c in data["comparisons"]] == ["Acme", "Globex"]

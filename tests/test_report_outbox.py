@@ -34,6 +34,12 @@ def fast_embed(texts: object) -> np.ndarray:
     return np.array([[1.0, len(str(t)) % 7 / 7.0] for t in texts])  # type: ignore[attr-defined]
 
 
+@pytest.fixture(autouse=True)
+def _fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report rendered again to be retried uses the stand-in encoder."""
+    monkeypatch.setattr("brandpulse.report_delivery.retry_embed", fast_embed)
+
+
 @pytest.fixture
 def sample(tmp_path: Path) -> Iterator[tuple[Config, Repository]]:
     """The real-snippet sample database of tests/report_sample.py, on SQLite."""
@@ -91,7 +97,6 @@ def test_a_failed_weekly_report_is_retried_from_the_outbox_and_arrives_once(
         # The next delivery tick (daemon) or `run --once` sends it again, the report of that
         # week rendered again from the database, under the same idempotency key.
         deliverer = Deliverer(cfg, repo, now=lambda: MONDAY + timedelta(seconds=30))
-        deliverer.report_embed = fast_embed
         results = deliverer.run(digest=False)
         assert [(r.status, r.what) for r in results] == [("sent", WEEK)]
         assert len(hooks.requests) == 2 and len(hooks.delivered) == 1
@@ -137,7 +142,6 @@ def test_retries_back_off_and_a_removed_recipient_is_kept_as_failed(
 
         tick = MONDAY + timedelta(seconds=10)
         deliverer = Deliverer(cfg, repo, now=lambda: tick)
-        deliverer.report_embed = fast_embed
         assert [r.status for r in deliverer.run(digest=False)] == ["failed"]
         (row,) = outbox.items()
         wait = (row.next_attempt_at - tick).total_seconds()
@@ -170,7 +174,6 @@ def test_the_mail_server_down_then_up_gets_the_report_once_with_the_pdf(
     assert [d.status for d in first.deliveries] == ["failed"]
     with sink:
         deliverer = Deliverer(cfg, repo, now=lambda: MONDAY + timedelta(minutes=1))
-        deliverer.report_embed = fast_embed
         assert [(r.status, r.what) for r in deliverer.run(digest=False)] == [("sent", WEEK)]
         assert deliverer.run(digest=False) == []
     (message,) = sink.messages

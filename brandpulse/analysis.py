@@ -139,21 +139,34 @@ def analyze_pending(
         batch = repo.pending_texts(pending_ids[start : start + batch_size])
         if not batch:
             continue
-        # stars and no words: the rating is the label (domain.rating), no model reads ""
-        starred = [p for p in batch if is_rating_only(title=p.title, text=p.text, rating=p.rating)]
-        starred_ids = {p.mention_id for p in starred}
-        pending = [p for p in batch if p.mention_id not in starred_ids]
-        rows = [_rating_only_analysis(p) for p in starred]
-        if pending:
-            rows += _text_analyses(
-                analyzer, pending, brand_terms=brand_terms, case_sensitive=case_sensitive
-            )
+        rows = analyses_for(batch, analyzer, brand_terms=brand_terms, case_sensitive=case_sensitive)
         repo.save_analyses(rows)
         done += len(batch)
-        logger.info(
-            "analyzed %d mentions (%d rating-only; %d so far)", len(batch), len(starred), done
-        )
+        starred = sum(r.model == RATING_MODEL for r in rows)
+        logger.info("analyzed %d mentions (%d rating-only; %d so far)", len(batch), starred, done)
     return done
+
+
+def analyses_for(
+    batch: Sequence[PendingText],
+    analyzer: Analyzer,
+    *,
+    brand_terms: Mapping[str, Sequence[str]] | None = None,
+    case_sensitive: Collection[str] = (),
+) -> list[AnalysisInput]:
+    """The analyses of one batch of pending mentions (see :func:`analyze_pending`):
+    rating-only reviews labelled by their stars, the rest classified. Used by the single
+    process and by cluster workers (:mod:`brandpulse.distributed.tasks`)."""
+    # stars and no words: the rating is the label (domain.rating), no model reads ""
+    starred = [p for p in batch if is_rating_only(title=p.title, text=p.text, rating=p.rating)]
+    starred_ids = {p.mention_id for p in starred}
+    pending = [p for p in batch if p.mention_id not in starred_ids]
+    rows = [_rating_only_analysis(p) for p in starred]
+    if pending:
+        rows += _text_analyses(
+            analyzer, pending, brand_terms=brand_terms, case_sensitive=case_sensitive
+        )
+    return rows
 
 
 def _rating_only_analysis(pending: PendingText) -> AnalysisInput:

@@ -143,6 +143,7 @@ app.command()(cli_crawl.crawl)
 app.add_typer(config_app, name="config")
 import brandpulse.cli_ops  # noqa: E402,F401  (registers --version, --log-format, config check)
 from brandpulse import cli_deliveries  # noqa: E402, F401  (registers `deliveries`)
+from brandpulse import cli_engine as _cli_engine  # noqa: E402, F401  (worker, scheduler, status)
 
 
 def main() -> None:

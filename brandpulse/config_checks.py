@@ -37,6 +37,8 @@ SECRET_KEYS = frozenset(
         "webhook_url",
         "recipients",
         "url",
+        "broker_url",
+        "redis_url",
     }
 )
 
@@ -110,7 +112,7 @@ def register_config_secrets(data: Mapping[str, Any], env_values: Iterable[str]) 
             for item in node:
                 walk(item, key)
         elif isinstance(node, str) and key in SECRET_KEYS:
-            if key == "url":
+            if key in ("url", "broker_url", "redis_url"):
                 _register_url_password(node)
             else:
                 register_secret(node)

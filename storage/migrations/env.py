@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 import storage.inbox_models  # the inbox tables (migration 0005_inbox)
 import storage.models
 import storage.outbox  # noqa: F401  (the delivery outbox table, migration 0006)
+from storage import cluster as _cluster  # noqa: F401  (migration 0009_cluster)
 from storage import web_users as _web_users  # noqa: F401  (migration 0008_web_users)
 
 target_metadata = SQLModel.metadata

@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 LEADER_LOCK_KEY = 0x42505F4C45414452  # "BP_LEADR"
 MIGRATE_LOCK_KEY = 0x42505F4D49475254  # "BP_MIGRT"
 TAIL_LOCK_KEY = 0x42505F5441494C53  # "BP_TAILS"
+#: Claiming statements one claim runs at most (see :func:`claim_pending`).
+CLAIM_ROUNDS = 3
 
 analysis_claims = Table(
     "analysis_claims",
@@ -226,10 +228,15 @@ def claim_pending(engine: Engine, *, owner: str, pid: int, limit: int, lease_s: 
                 {"until": _naive(until), "pid": pid, "owner": owner},
             )
         ]
-        room = max(0, limit - len(mine))
         fresh: list[int] = []
-        if room:
-            fresh = [
+        # Under contention a statement may find rows another claimer took after its
+        # snapshot (they are skipped by the ON CONFLICT condition): look again, with a
+        # new snapshot, a few times.
+        for _ in range(CLAIM_ROUNDS):
+            room = limit - len(mine) - len(fresh)
+            if room <= 0:
+                break
+            got = [
                 int(r[0])
                 for r in conn.execute(
                     _CLAIM_SQL,
@@ -243,6 +250,9 @@ def claim_pending(engine: Engine, *, owner: str, pid: int, limit: int, lease_s: 
                     },
                 )
             ]
+            if not got:
+                break
+            fresh += got
     return sorted(set(mine) | set(fresh))
 
 

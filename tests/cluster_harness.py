@@ -37,6 +37,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
 REDIS_URL = os.environ.get("BRANDPULSE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 AMQP_URL = os.environ.get("BRANDPULSE_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
 OWN, RIVAL = "Nimbus", "Zephyrly"
+#: How a node is started (``python -m brandpulse.cli`` would register commands twice).
+MAIN = "from brandpulse.cli import main; main()"
 
 
 def corpus() -> list[str]:
@@ -171,7 +173,7 @@ class Cluster:
     def _start(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
         log = (self.work / f"{name}.log").open("wb")
         proc = subprocess.Popen(
-            [sys.executable, "-c", "from brandpulse.cli import main; main()", *args, "--config", str(self.config)],
+            [sys.executable, "-c", MAIN, *args, "--config", str(self.config)],
             env=self._env(),
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEPS   := pyproject.toml
 
-.PHONY: demo test lint unit venv dev-venv bench train docs clean e2e chromium web-screenshots
+.PHONY: demo test lint unit venv dev-venv bench bench-scale train docs clean e2e chromium web-screenshots
 
 ## venv: the runtime environment (.venv) with the brandpulse CLI
 venv: $(VENV)/.runtime-installed
@@ -21,7 +21,7 @@ $(VENV)/.runtime-installed: $(DEPS)
 ## dev-venv: runtime + test tools + the optional transformers backend (CPU torch)
 dev-venv: $(VENV)/.dev-installed
 $(VENV)/.dev-installed: $(VENV)/.runtime-installed $(DEPS)
-	$(BIN)/python -m pip install --quiet -e '.[dev,transformers,web,e2e]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,transformers,web,e2e,distributed]'
 	touch $@
 
 ## demo: replay bundled real recordings through a local server and run one full cycle
@@ -58,6 +58,11 @@ bench: dev-venv
 	$(BIN)/python benchmarks/bench_targets.py
 	$(BIN)/python benchmarks/bench_delivery.py
 	$(BIN)/python benchmarks/bench_pipeline.py
+
+## bench-scale: the Celery engine with 1 and 2 workers on the local PostgreSQL and Redis
+## (BENCH_SCALE_N mentions, default 100000; prints RESULT lost/duplicated/speedup_2_workers)
+bench-scale: dev-venv
+	$(BIN)/python benchmarks/bench_scale.py
 
 ## docs: regenerate the README's configuration reference from the settings models
 docs: venv

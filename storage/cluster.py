@@ -49,7 +49,7 @@ LEADER_LOCK_KEY = 0x42505F4C45414452  # "BP_LEADR"
 MIGRATE_LOCK_KEY = 0x42505F4D49475254  # "BP_MIGRT"
 TAIL_LOCK_KEY = 0x42505F5441494C53  # "BP_TAILS"
 #: Claiming statements one claim runs at most (see :func:`claim_pending`).
-CLAIM_ROUNDS = 3
+CLAIM_ROUNDS = 5
 
 analysis_claims = Table(
     "analysis_claims",
@@ -198,15 +198,17 @@ WITH candidates AS (
     ORDER BY m.id
     LIMIT :n
     FOR UPDATE OF m SKIP LOCKED
+), claimed AS (
+    INSERT INTO analysis_claims (mention_id, owner, pid, lease_until, done_at, commits)
+    SELECT id, :owner, :pid, :until, NULL, 0 FROM candidates
+    ON CONFLICT (mention_id) DO UPDATE
+        SET owner = excluded.owner, pid = excluded.pid, lease_until = excluded.lease_until,
+            done_at = NULL
+        WHERE (analysis_claims.done_at IS NULL AND analysis_claims.lease_until < :now)
+           OR (analysis_claims.done_at IS NOT NULL AND analysis_claims.done_at < :settled)
+    RETURNING mention_id
 )
-INSERT INTO analysis_claims (mention_id, owner, pid, lease_until, done_at, commits)
-SELECT id, :owner, :pid, :until, NULL, 0 FROM candidates
-ON CONFLICT (mention_id) DO UPDATE
-    SET owner = excluded.owner, pid = excluded.pid, lease_until = excluded.lease_until,
-        done_at = NULL
-    WHERE (analysis_claims.done_at IS NULL AND analysis_claims.lease_until < :now)
-       OR (analysis_claims.done_at IS NOT NULL AND analysis_claims.done_at < :settled)
-RETURNING mention_id
+SELECT (SELECT count(*) FROM candidates), ARRAY(SELECT mention_id FROM claimed)
 """
 )
 
@@ -230,29 +232,26 @@ def claim_pending(engine: Engine, *, owner: str, pid: int, limit: int, lease_s: 
         ]
         fresh: list[int] = []
         # Under contention a statement may find rows another claimer took after its
-        # snapshot (they are skipped by the ON CONFLICT condition): look again, with a
-        # new snapshot, a few times.
+        # snapshot (the ON CONFLICT condition skips them): while it found candidates,
+        # look again with a new snapshot, a few times.
         for _ in range(CLAIM_ROUNDS):
             room = limit - len(mine) - len(fresh)
             if room <= 0:
                 break
-            got = [
-                int(r[0])
-                for r in conn.execute(
-                    _CLAIM_SQL,
-                    {
-                        "now": _naive(now),
-                        "settled": _naive(now - timedelta(seconds=lease_s)),
-                        "until": _naive(until),
-                        "owner": owner,
-                        "pid": pid,
-                        "n": room,
-                    },
-                )
-            ]
-            if not got:
+            found, got = conn.execute(
+                _CLAIM_SQL,
+                {
+                    "now": _naive(now),
+                    "settled": _naive(now - timedelta(seconds=lease_s)),
+                    "until": _naive(until),
+                    "owner": owner,
+                    "pid": pid,
+                    "n": room,
+                },
+            ).one()
+            fresh += [int(mid) for mid in got or ()]
+            if not found:  # nothing claimable is left
                 break
-            fresh += got
     return sorted(set(mine) | set(fresh))
 
 

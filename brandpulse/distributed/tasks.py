@@ -42,6 +42,9 @@ ANALYSE = "brandpulse.analyse"
 DELIVER = "brandpulse.deliver"
 DIGEST = "brandpulse.digest"
 
+#: Batches one analyse task does at most before it hands over to a new task (so a long
+#: backlog does not hold one message unacknowledged for long).
+MAX_BATCHES_PER_TASK = 20
 #: Seconds a crawl task waits in place for its domain's token before it re-queues itself.
 MAX_INLINE_WAIT_S = 2.0
 
@@ -202,8 +205,9 @@ def crawl_url(self: BrandPulseTask, crawl_name: str, url: str, job: str | None =
 
 @app.task(bind=True, base=BrandPulseTask, name=ANALYSE)
 def analyse_batch(self: BrandPulseTask) -> dict[str, Any]:
-    """Claim up to ``analysis.batch_size`` pending mentions, classify them and save the
-    ones still claimed by this task (see :mod:`storage.cluster`)."""
+    """Claim batches of ``analysis.batch_size`` pending mentions, classify them and save
+    the ones still claimed by this task (see :mod:`storage.cluster`), until none is left
+    or :data:`MAX_BATCHES_PER_TASK` batches are done (then the task queues its sequel)."""
     from brandpulse.analysis import analyses_for
     from storage.cluster import claim_pending, finish_claims, renew_claims
 
@@ -211,28 +215,35 @@ def analyse_batch(self: BrandPulseTask) -> dict[str, Any]:
     config = node.config
     owner = str(self.request.id)
     lease = config.engine.claim_lease_seconds
+    brand_terms = {b.name: b.terms_record().terms for b in config.brands}
+    case_sensitive = {b.name for b in config.brands if b.case_sensitive}
+    analysed = batches = 0
     try:
-        ids = claim_pending(
-            node.engine, owner=owner, pid=os.getpid(), limit=config.analysis.batch_size,
-            lease_s=lease,
-        )  # fmt: skip
-        if not ids:
-            return {"analysed": 0}
-        pending = node.repo.pending_texts(ids)
-        rows = analyses_for(
-            pending,
-            node.analyzer,
-            brand_terms={b.name: b.terms_record().terms for b in config.brands},
-            case_sensitive={b.name for b in config.brands if b.case_sensitive},
-        )
-        kept = set(renew_claims(node.engine, owner=owner, ids=ids, lease_s=lease))
-        rows = [r for r in rows if r.mention_id in kept]
-        node.repo.save_analyses(rows)
-        finish_claims(node.engine, owner=owner, ids=[r.mention_id for r in rows])
+        while batches < MAX_BATCHES_PER_TASK:
+            ids = claim_pending(
+                node.engine, owner=owner, pid=os.getpid(), limit=config.analysis.batch_size,
+                lease_s=lease,
+            )  # fmt: skip
+            if not ids:
+                break
+            batches += 1
+            rows = analyses_for(
+                node.repo.pending_texts(ids),
+                node.analyzer,
+                brand_terms=brand_terms,
+                case_sensitive=case_sensitive,
+            )
+            kept = set(renew_claims(node.engine, owner=owner, ids=ids, lease_s=lease))
+            rows = [r for r in rows if r.mention_id in kept]
+            node.repo.save_analyses(rows)
+            finish_claims(node.engine, owner=owner, ids=[r.mention_id for r in rows])
+            analysed += len(rows)
+            logger.info("analysed %d mentions (claimed %d)", len(rows), len(ids))
     except DBAPIError as exc:
         raise self.retry_later(exc) from exc
-    logger.info("analysed %d mentions (claimed %d)", len(rows), len(ids))
-    return {"analysed": len(rows), "claimed": len(ids)}
+    if batches >= MAX_BATCHES_PER_TASK:
+        app.send_task(ANALYSE, queue=config.engine.queue)  # more may be waiting
+    return {"analysed": analysed, "batches": batches}
 
 
 @app.task(bind=True, base=BrandPulseTask, name=DELIVER)

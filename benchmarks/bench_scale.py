@@ -37,7 +37,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import psycopg  # noqa: E402
-
 from cluster_harness import (  # noqa: E402
     REDIS_URL,
     Cluster,
@@ -52,7 +51,7 @@ from cluster_harness import (  # noqa: E402
 
 N = int(os.environ.get("BENCH_SCALE_N", "100000"))
 PER_FEED = int(os.environ.get("BENCH_SCALE_PER_FEED", "2000"))
-BACKEND = os.environ.get("BENCH_SCALE_BACKEND", "auto")
+BACKEND = os.environ.get("BENCH_SCALE_BACKEND", "vader")
 BATCH = int(os.environ.get("BENCH_SCALE_BATCH", "200"))
 TIMEOUT_S = float(os.environ.get("BENCH_SCALE_TIMEOUT_S", "3600"))
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -148,11 +147,17 @@ def run(workers: int, feeds: list[str], base: str, work: Path) -> dict[str, floa
 
             wait_for(done, timeout_s=TIMEOUT_S, every_s=0.5, what="every mention analysed")
             wall = time.perf_counter() - start
+            # Server processes started since (PostgreSQL backends of the workers'
+            # connections) count from zero.
+            now_others = {"postgres": _pids_named("postgres"), "redis": _pids_named("redis-server")}
             cpu1 = {
                 "workers": sum(_cpu_of(_group(g)) for g in groups),
-                **{k: _cpu_of(v) for k, v in others.items()},
+                **{k: _cpu_of(v) for k, v in now_others.items()},
                 "bench": _cpu_of([os.getpid()]),
             }
+            for k, before in others.items():
+                gone = [pid for pid in before if pid not in now_others[k]]
+                cpu0[k] -= _cpu_of(gone)  # 0: gone processes cannot be read any more
             c = counts(database)
             with psycopg.connect(database) as conn:
                 row = conn.execute(

@@ -36,7 +36,8 @@ class EngineConfig(BaseModel):
     redis_url: str | None = Field(
         default=None,
         description="Redis for the per-domain crawl rate limit shared by all nodes; default: "
-        "`broker_url` when that is Redis. Without Redis each node limits on its own.",
+        "`broker_url` when that is Redis. Without any Redis, crawl starts are not limited "
+        "across nodes (each crawl keeps its own `download_delay`).",
     )
     queue: str = Field(
         default="brandpulse",

@@ -191,7 +191,7 @@ WITH candidates AS (
     SELECT m.id FROM mentions m
     LEFT JOIN analyses a ON a.mention_id = m.id
     LEFT JOIN analysis_claims c ON c.mention_id = m.id
-    WHERE a.mention_id IS NULL
+    WHERE a.mention_id IS NULL AND m.id >= :floor
       AND (c.mention_id IS NULL
            OR (c.done_at IS NULL AND c.lease_until < :now)
            OR (c.done_at IS NOT NULL AND c.done_at < :settled))
@@ -213,10 +213,17 @@ SELECT (SELECT count(*) FROM candidates), ARRAY(SELECT mention_id FROM claimed)
 )
 
 
-def claim_pending(engine: Engine, *, owner: str, pid: int, limit: int, lease_s: float) -> list[int]:
+def claim_pending(
+    engine: Engine, *, owner: str, pid: int, limit: int, lease_s: float, floor: int = 0
+) -> list[int]:
     """Claim up to ``limit`` mentions without an analysis for ``owner`` (a task id) for
     ``lease_s`` seconds; mentions already claimed by ``owner`` (a redelivered task) are
-    taken back first. Returns the claimed ids, ascending."""
+    taken back first. Returns the claimed ids, ascending.
+
+    ``floor`` (default 0) skips mention ids below it: the search for pending mentions
+    walks the mentions by id, so without a floor each claim costs time proportional to
+    the mentions analysed already. Callers keep the lowest id they last claimed and
+    search from 0 again when nothing is found above it (see :class:`ClaimFloor`)."""
     now = utcnow()
     until = now + timedelta(seconds=lease_s)
     with engine.begin() as conn:
@@ -230,6 +237,15 @@ def claim_pending(engine: Engine, *, owner: str, pid: int, limit: int, lease_s: 
                 {"until": _naive(until), "pid": pid, "owner": owner},
             )
         ]
+        # Walk the mentions' primary key from the floor, probing analyses and claims by
+        # key: the planner, misled by fast-growing tables, would otherwise hash-join the
+        # whole claims table on every claim (cost growing with every mention analysed).
+        conn.execute(
+            text(
+                "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; "
+                "SET LOCAL enable_seqscan = off"
+            )
+        )
         fresh: list[int] = []
         # Under contention a statement may find rows another claimer took after its
         # snapshot (the ON CONFLICT condition skips them): while it found candidates,
@@ -247,12 +263,36 @@ def claim_pending(engine: Engine, *, owner: str, pid: int, limit: int, lease_s: 
                     "owner": owner,
                     "pid": pid,
                     "n": room,
+                    "floor": floor,
                 },
             ).one()
             fresh += [int(mid) for mid in got or ()]
             if not found:  # nothing claimable is left
                 break
     return sorted(set(mine) | set(fresh))
+
+
+class ClaimFloor:
+    """The id below which one process does not look for pending mentions (see
+    :func:`claim_pending`): raised to the lowest id it claimed, back to 0 whenever a
+    search above it finds nothing (so older leftovers, a dead worker's expired claims or
+    mentions committed out of id order, are claimed once the newer backlog is done)."""
+
+    def __init__(self) -> None:
+        self.value = 0
+
+    def claim(
+        self, engine: Engine, *, owner: str, pid: int, limit: int, lease_s: float
+    ) -> list[int]:
+        ids = claim_pending(
+            engine, owner=owner, pid=pid, limit=limit, lease_s=lease_s, floor=self.value
+        )
+        if not ids and self.value:
+            self.value = 0
+            ids = claim_pending(engine, owner=owner, pid=pid, limit=limit, lease_s=lease_s)
+        if ids:
+            self.value = max(self.value, ids[0])
+        return ids
 
 
 def renew_claims(engine: Engine, *, owner: str, ids: Sequence[int], lease_s: float) -> list[int]:

@@ -434,3 +434,59 @@ def test_the_engine_switch_is_checked_and_the_broker_password_never_shown(
 
     single = _brandpulse("status", "--config", str(_config_file(tmp_path, "")))
     assert single.returncode == 0 and single.stdout.startswith("engine: single")
+
+
+def test_crawl_tasks_share_one_domain_budget_across_the_cluster(
+    tmp_path: Path, database: str, queue: str, cluster_factory: list[Cluster]
+) -> None:
+    """Two start URLs on one domain: the first crawl runs (Scrapy in its subprocess, on a
+    worker), the second is deferred by the shared Redis bucket instead of hitting the site
+    at once. Saved pages: the schema.org product pages of ``tests/fixtures/pages``."""
+    from replay_server import ReplayServer
+
+    pages_dir = ROOT / "tests" / "fixtures" / "pages"
+    pages = {
+        "/robots.txt": ("text/plain", "User-agent: *\nDisallow: /private/\n"),
+        "/shop/kettle-k2": ("text/html", (pages_dir / "schema_product_p1.html").read_bytes()),
+        "/shop/kettle-k3": ("text/html", (pages_dir / "schema_product_p2.html").read_bytes()),
+    }
+    with ReplayServer(pages=pages) as server:
+        crawl = (
+            '[[crawls]]\nname = "kettles"\nspider = "reviews"\nbrand = "Nimbus"\n'
+            f'urls = ["{server.url}/shop/kettle-k2", "{server.url}/shop/kettle-k3"]\n'
+            "download_delay = 0\nmax_pages = 1\n"
+        )
+        config = write_config(
+            tmp_path,
+            database_url=database,
+            broker_url=REDIS_URL,
+            queue=queue,
+            base_url=server.url,
+            feeds=[],
+            per_feed=1,
+            extra=crawl,
+            engine_extra="crawl_domain_interval_seconds = 600\n",
+        )
+        cluster = Cluster(config, tmp_path)
+        cluster_factory.append(cluster)
+        cluster.worker("w0")
+        wait_for(lambda: " ready." in cluster.log("w0"), timeout_s=60, what="the worker")
+        from brandpulse.cli_common import load
+        from brandpulse.distributed.app import configure
+        from brandpulse.distributed.tasks import CRAWL
+
+        app = configure(load(config))
+        for path in ("kettle-k2", "kettle-k3"):
+            app.send_task(CRAWL, args=("kettles", f"{server.url}/shop/{path}"), queue=queue)
+
+        def both_handled() -> bool:
+            cluster.check_alive()
+            log = cluster.log("w0")
+            return "'stored':" in log and "'deferred_s':" in log
+
+        wait_for(both_handled, timeout_s=90, what="one crawl run and one deferred")
+        crawled = [r.path for r in server.requests if r.path.startswith("/shop/")]
+        assert len(crawled) == 1  # the second URL of the domain waits for its token
+        with psycopg.connect(database) as conn:
+            row = conn.execute("SELECT count(*) FROM mentions WHERE source = 'kettles'").fetchone()
+        assert row is not None and row[0] > 0

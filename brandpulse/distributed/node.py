@@ -26,6 +26,7 @@ class Node:
 
     def __init__(self, config: Config) -> None:
         from storage import Repository, make_engine
+        from storage.cluster import ClaimFloor
 
         self.config = config
         self.pid = os.getpid()
@@ -34,6 +35,8 @@ class Node:
         self._analyzer: Analyzer | None = None
         self._pipeline: Pipeline | None = None
         self._rate_limit: Any | None = None
+        #: Where this process starts looking for pending mentions.
+        self.claim_floor = ClaimFloor()
 
     @classmethod
     def set_config(cls, config: Config) -> None:

@@ -209,7 +209,7 @@ def analyse_batch(self: BrandPulseTask) -> dict[str, Any]:
     the ones still claimed by this task (see :mod:`storage.cluster`), until none is left
     or :data:`MAX_BATCHES_PER_TASK` batches are done (then the task queues its sequel)."""
     from brandpulse.analysis import analyses_for
-    from storage.cluster import claim_pending, finish_claims, renew_claims
+    from storage.cluster import finish_claims, renew_claims
 
     node = Node.current()
     config = node.config
@@ -220,7 +220,7 @@ def analyse_batch(self: BrandPulseTask) -> dict[str, Any]:
     analysed = batches = 0
     try:
         while batches < MAX_BATCHES_PER_TASK:
-            ids = claim_pending(
+            ids = node.claim_floor.claim(
                 node.engine, owner=owner, pid=os.getpid(), limit=config.analysis.batch_size,
                 lease_s=lease,
             )  # fmt: skip

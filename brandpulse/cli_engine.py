@@ -89,12 +89,10 @@ def scheduler(config: ConfigOption = None, verbose: VerboseOption = False) -> No
     ``engine.leader_check_seconds`` of the leader's death. Stops on SIGTERM/SIGINT."""
     setup_logging(verbose)
     cfg = _cluster_config(config)
-    from brandpulse.distributed.app import configure
     from brandpulse.distributed.leader import Scheduler
     from brandpulse.distributed.node import prepare_database
 
     prepare_database(cfg)
-    configure(cfg)
     stop = threading.Event()
 
     def on_stop(_signum: int, _frame: Any) -> None:

@@ -189,10 +189,10 @@ def test_a_worker_killed_mid_task_loses_nothing_on_rabbitmq(
     )
     # No scheduler: only Celery's redelivery of the killed worker's task can finish it.
     from brandpulse.cli_common import load
-    from brandpulse.distributed.app import configure
+    from brandpulse.distributed.app import client
     from brandpulse.distributed.tasks import COLLECT
 
-    app = configure(load(config))
+    app = client(load(config))
     for name in names:
         app.send_task(COLLECT, args=(name[:-5],), queue=queue)
 
@@ -472,10 +472,10 @@ def test_crawl_tasks_share_one_domain_budget_across_the_cluster(
         cluster.worker("w0")
         wait_for(lambda: " ready." in cluster.log("w0"), timeout_s=60, what="the worker")
         from brandpulse.cli_common import load
-        from brandpulse.distributed.app import configure
+        from brandpulse.distributed.app import client
         from brandpulse.distributed.tasks import CRAWL
 
-        app = configure(load(config))
+        app = client(load(config))
         for path in ("kettle-k2", "kettle-k3"):
             app.send_task(CRAWL, args=("kettles", f"{server.url}/shop/{path}"), queue=queue)
 

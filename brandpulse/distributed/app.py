@@ -54,6 +54,15 @@ def celery_settings(config: Config) -> dict[str, Any]:
 
 
 def configure(config: Config) -> Celery:
-    """Configure the module's app for ``config`` and return it."""
+    """Configure the module's app (the one whose tasks a worker runs) for ``config`` and
+    return it: once per process, before the worker starts."""
     app.conf.update(celery_settings(config))
     return app
+
+
+def client(config: Config) -> Celery:
+    """A new app that only sends tasks (by name) and asks workers and the broker (status,
+    the scheduler, tests): its connection pool belongs to ``config``'s broker alone."""
+    sender = Celery("brandpulse-client", set_as_current=False)
+    sender.conf.update(celery_settings(config))
+    return sender

@@ -131,11 +131,14 @@ class Scheduler:
         self.leading = False
         self._cron_checked: datetime | None = None
         self._last_top_up = 0.0
+        self._client: Any = None
 
     def _send_celery(self, name: str, args: tuple[Any, ...], task_id: str | None) -> None:
-        from brandpulse.distributed.app import app
+        if self._client is None:
+            from brandpulse.distributed.app import client
 
-        app.send_task(name, args=args, task_id=task_id, queue=self.config.engine.queue)
+            self._client = client(self.config)
+        self._client.send_task(name, args=args, task_id=task_id, queue=self.config.engine.queue)
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self) -> None:

@@ -52,9 +52,9 @@ class ClusterStatus:
 
 def queue_depth(config: Config) -> int:
     """Messages waiting in the cluster's queue (0 when the queue does not exist yet)."""
-    from brandpulse.distributed.app import configure
+    from brandpulse.distributed.app import client
 
-    app = configure(config)
+    app = client(config)
     with app.connection_for_write() as conn:
         channel = conn.default_channel
         try:
@@ -66,9 +66,9 @@ def queue_depth(config: Config) -> int:
 
 def ping_workers(config: Config, *, timeout_s: float = PING_TIMEOUT_S) -> list[str]:
     """Names of the workers that answered a ping within ``timeout_s``."""
-    from brandpulse.distributed.app import configure
+    from brandpulse.distributed.app import client
 
-    app = configure(config)
+    app = client(config)
     replies = app.control.ping(timeout=timeout_s) or []
     return sorted(name for reply in replies for name in reply)
 

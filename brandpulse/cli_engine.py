@@ -21,6 +21,9 @@ from domain.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
+#: Thread-count variables of numpy's BLAS and OpenMP, set per worker (unless already set).
+BLAS_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
 
 def _cluster_config(config: Any) -> Any:
     cfg = load(config)
@@ -61,6 +64,12 @@ def worker(
 
     if cfg.path is not None:
         os.environ[CONFIG_ENV] = str(cfg.path)
+    processes = concurrency or os.cpu_count() or 1
+    # One BLAS/OpenMP thread pool per pool process, sized to share the node's cores:
+    # N processes each with a pool of all cores thrash (set before numpy is imported).
+    threads = str(max(1, (os.cpu_count() or 1) // processes))
+    for var in BLAS_THREAD_VARS:
+        os.environ.setdefault(var, threads)
     prepare_database(cfg)
     Node.set_config(cfg)
     celery_app = configure(cfg)
@@ -75,7 +84,7 @@ def worker(
         "--pool",
         "prefork",
         "--concurrency",
-        str(concurrency or os.cpu_count() or 1),
+        str(processes),
         "--without-gossip",
         "--without-mingle",
     ]

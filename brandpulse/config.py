@@ -14,8 +14,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from brandpulse import config_delivery as cd  # routes, [delivery], digest time zone
 from brandpulse.config_checks import check_cron, check_database_url
+from brandpulse.config_engine import ENGINE, EngineConfig
 from brandpulse.config_groups import COMPETITORS_OF, check_brands
-from brandpulse.config_engine import EngineConfig, check_engine
 from brandpulse.config_inbox import COMPETITOR_SLA_HOURS, MIN_CONFIDENCE, SLA_HOURS, SPIKES
 from brandpulse.config_inbox import SpikesConfig as SpikesConfig  # re-exported
 from brandpulse.config_ops import (
@@ -349,10 +349,7 @@ class Config(cd.DeliverySection):
         description="How long archived digests and stored mentions are kept; applied every cycle.",
     )
     spikes: SpikesConfig = Field(default_factory=SpikesConfig, description=SPIKES)
-    engine: EngineConfig = Field(
-        default_factory=EngineConfig,
-        description="One process (default) or Celery workers over PostgreSQL and a broker.",
-    )
+    engine: EngineConfig = Field(default_factory=EngineConfig, description=ENGINE)
 
     @field_validator("brands")
     @classmethod
@@ -378,7 +375,6 @@ class Config(cd.DeliverySection):
         for brand in self.alerts.brands:
             if brand not in known:
                 raise ValueError(f"alerts.brands names unknown brand {brand!r}")
-        check_engine(self)
         return self
 
     @property

@@ -179,6 +179,12 @@ def finish_config(config: Config, *, file: Path, from_env: bool = False) -> Conf
     def fail(key: str, why: str) -> ConfigError:
         return ConfigError(f"{file}: invalid configuration: {key}: {why}")
 
+    from brandpulse.config_engine import check_engine
+
+    try:
+        check_engine(config)  # needs the final database.url (after BRANDPULSE_DATABASE_URL)
+    except ValueError as exc:
+        raise fail("engine", str(exc)) from None
     output_dir = _resolve(Path(config.digest.output_dir), base)
     problem = _unusable(output_dir, want_dir=True)
     if problem:

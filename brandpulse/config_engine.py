@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from brandpulse.config import Config
 
 BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps", "pyamqp")
+#: The section's description in the configuration reference.
+ENGINE = "One process (default) or Celery workers over PostgreSQL and a broker."
 
 
 class EngineConfig(BaseModel):

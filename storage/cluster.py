@@ -13,20 +13,19 @@ scheduler.
   to ``runs`` when it finishes.
 * ``task_dead_letters``: tasks that failed for good (after their retries).
 
-The tables are created by migration 0009.
+The tables are created by migration 0009; the advisory locks are in
+:mod:`storage.cluster_locks`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
     Column,
-    Connection,
     Engine,
     ForeignKey,
     Index,
@@ -43,11 +42,6 @@ from storage.models import UTCDateTime, utcnow
 
 logger = logging.getLogger(__name__)
 
-#: Advisory lock keys (any constant bigints): the one scheduler, the one migrator, the
-#: one "alerts and deliveries" step at a time.
-LEADER_LOCK_KEY = 0x42505F4C45414452  # "BP_LEADR"
-MIGRATE_LOCK_KEY = 0x42505F4D49475254  # "BP_MIGRT"
-TAIL_LOCK_KEY = 0x42505F5441494C53  # "BP_TAILS"
 #: Claiming statements one claim runs at most (see :func:`claim_pending`).
 CLAIM_ROUNDS = 5
 
@@ -98,90 +92,6 @@ def _naive(ts: datetime) -> datetime:
     from datetime import UTC
 
     return ts.astimezone(UTC).replace(tzinfo=None)
-
-
-def require_postgresql(engine: Engine) -> None:
-    """Raise ValueError unless ``engine`` is PostgreSQL (the cluster needs its locks)."""
-    if engine.dialect.name != "postgresql":
-        raise ValueError("the celery engine needs PostgreSQL (database.url = postgresql://...)")
-
-
-# -- advisory locks -----------------------------------------------------------------------------
-@contextlib.contextmanager
-def migration_lock(engine: Engine) -> Iterator[None]:
-    """Hold the migration advisory lock for the block, waiting for it (another node may be
-    migrating). On SQLite it does nothing (one host, one writer)."""
-    if engine.dialect.name != "postgresql":
-        yield
-        return
-    with engine.connect() as conn:
-        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATE_LOCK_KEY})
-        conn.commit()
-        try:
-            yield
-        finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATE_LOCK_KEY})
-            conn.commit()
-
-
-def migrate_once(engine: Engine) -> None:
-    """Bring the schema to head, one node at a time: the first node migrates, the others
-    wait on the advisory lock and then find nothing to do."""
-    from storage.db import init_db
-
-    with migration_lock(engine):
-        init_db(engine)
-
-
-def try_advisory_lock(conn: Connection, key: int) -> bool:
-    """Try the session-level advisory lock ``key`` on ``conn`` (never waits)."""
-    got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
-    conn.commit()
-    return got
-
-
-def holds_advisory_lock(conn: Connection, key: int) -> bool:
-    """Whether this session (``conn``) still holds the advisory lock ``key``. Raises when
-    the connection is gone (then the server has released the lock)."""
-    held = conn.execute(
-        text(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-            "AND pid = pg_backend_pid() "
-            "AND ((classid::bigint << 32) | objid::bigint) = :k"
-        ),
-        {"k": key},
-    ).scalar()
-    conn.commit()
-    return bool(held)
-
-
-def advisory_holder(engine: Engine, key: int) -> tuple[int, str | None] | None:
-    """(server backend pid, application name) of the session holding lock ``key``."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            text(
-                "SELECT a.pid, a.application_name FROM pg_locks l "
-                "JOIN pg_stat_activity a ON a.pid = l.pid "
-                "WHERE l.locktype = 'advisory' AND l.granted "
-                "AND ((l.classid::bigint << 32) | l.objid::bigint) = :k LIMIT 1"
-            ),
-            {"k": key},
-        ).first()
-    return (int(row[0]), row[1] or None) if row else None
-
-
-@contextlib.contextmanager
-def try_transaction_lock(engine: Engine, key: int) -> Iterator[bool]:
-    """A connection-scoped try of advisory lock ``key`` for the block: yields whether it
-    was taken (another node running the same step yields False at once)."""
-    with engine.connect() as conn:
-        got = try_advisory_lock(conn, key)
-        try:
-            yield got
-        finally:
-            if got:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                conn.commit()
 
 
 # -- analysis claims ----------------------------------------------------------------------------

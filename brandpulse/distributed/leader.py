@@ -159,7 +159,7 @@ class Scheduler:
     def _session(self, check_s: float) -> None:
         from sqlalchemy import text
 
-        from storage.cluster import LEADER_LOCK_KEY, holds_advisory_lock, try_advisory_lock
+        from storage.cluster_locks import LEADER_LOCK_KEY, holds_advisory_lock, try_advisory_lock
 
         with self.engine.connect() as conn:
             conn.execute(
@@ -190,7 +190,7 @@ class Scheduler:
                     self.tick()
                     self.stop.wait(TICK_S)
             if self.leading:
-                from storage.cluster import LEADER_LOCK_KEY as key
+                from storage.cluster_locks import LEADER_LOCK_KEY as key
 
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
                 conn.commit()

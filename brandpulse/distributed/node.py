@@ -106,7 +106,7 @@ def prepare_database(config: Config) -> None:
     from brandpulse.crawls import register_crawls
     from brandpulse.sources import register_sources
     from storage import Repository, make_engine
-    from storage.cluster import migration_lock, require_postgresql
+    from storage.cluster_locks import migration_lock, require_postgresql
     from storage.db import init_db
 
     engine = make_engine(config.database.url)

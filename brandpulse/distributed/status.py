@@ -77,8 +77,9 @@ def cluster_status(config: Config) -> ClusterStatus:
     """Collect a :class:`ClusterStatus`; every part that fails is named in ``errors``."""
     from domain.redact import redact
     from storage import make_engine
-    from storage.cluster import LEADER_LOCK_KEY, advisory_holder, claim_counts, count_pending
+    from storage.cluster import claim_counts, count_pending
     from storage.cluster import dead_letters as read_dead_letters
+    from storage.cluster_locks import LEADER_LOCK_KEY, advisory_holder
 
     status = ClusterStatus(broker=shown_url(config.engine.broker_url), queue=config.engine.queue)
     try:

@@ -252,7 +252,7 @@ def deliver(
 ) -> dict[str, Any]:
     """Group stories, raise alerts and send what the outbox has due, on one node at a
     time (another node's run of the same step makes this one return at once)."""
-    from storage.cluster import TAIL_LOCK_KEY, try_transaction_lock
+    from storage.cluster_locks import TAIL_LOCK_KEY, try_transaction_lock
 
     node = Node.current()
     try:
@@ -275,7 +275,7 @@ def digest(self: BrandPulseTask, job: str | None = None, slot: str | None = None
     """Topics, the digest (files in ``digest.output_dir`` of the node that runs it, and
     recipients), the competitor summary and retention."""
     from brandpulse.retention import apply_retention
-    from storage.cluster import TAIL_LOCK_KEY, try_transaction_lock
+    from storage.cluster_locks import TAIL_LOCK_KEY, try_transaction_lock
     from storage.models import utcnow
 
     node = Node.current()

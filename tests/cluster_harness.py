@@ -248,12 +248,23 @@ def counts(database_url: str) -> dict[str, int]:
 
 
 def purge_redis_queue(queue: str) -> None:
-    """Delete a test queue's keys from Redis (the broker keeps nothing else of ours)."""
+    """Delete a test queue from Redis (with its binding and rate-limit keys) and from
+    RabbitMQ (queue and exchange), wherever it was declared."""
+    import kombu
     import redis
 
     client = redis.Redis.from_url(REDIS_URL)
     try:
-        keys = [queue, *client.keys(f"brandpulse:rate:{queue}:*")]
+        keys = [
+            queue,
+            f"_kombu.binding.{queue}",
+            f"_kombu.binding_permanent.{queue}",
+            *client.keys(f"brandpulse:rate:{queue}:*"),
+        ]
         client.delete(*keys)
     finally:
         client.close()
+    with contextlib.suppress(Exception), kombu.Connection(AMQP_URL, connect_timeout=3) as conn:
+        channel = conn.default_channel
+        channel.queue_delete(queue)
+        channel.exchange_delete(queue)

@@ -147,6 +147,13 @@ def check_engine(config: Config) -> None:
         raise ValueError('engine.broker_url is required when engine.kind = "celery"')
     from sqlalchemy.engine import make_url
 
+    longest = max(engine.retry_backoff_max_seconds, engine.crawl_domain_interval_seconds)
+    redis_broker = urlsplit(engine.broker_url).scheme.lower() in ("redis", "rediss")
+    if redis_broker and longest >= engine.visibility_timeout_seconds:
+        raise ValueError(
+            "engine.visibility_timeout_seconds must be longer than retry_backoff_max_seconds "
+            "and crawl_domain_interval_seconds (Redis would redeliver deferred tasks early)"
+        )
     if make_url(config.database.url).get_backend_name() != "postgresql":
         raise ValueError(
             'engine.kind = "celery" needs a PostgreSQL database.url shared by every node'

@@ -128,6 +128,7 @@ def write_config(
     batch_size: int = 50,
     extra: str = "",
     engine_extra: str = "",
+    visibility_s: float = 30,
 ) -> Path:
     lines = [
         f'[database]\nurl = "{database_url}"\n',
@@ -143,7 +144,8 @@ def write_config(
         "leader_check_seconds = 1\n"
         "analyse_every_seconds = 1\n"
         "claim_lease_seconds = 30\n"
-        "visibility_timeout_seconds = 30\n" + engine_extra,
+        "retry_backoff_max_seconds = 10\n"
+        f"visibility_timeout_seconds = {visibility_s}\n" + engine_extra,
     ]
     for name in feeds:
         lines.append(

@@ -410,6 +410,14 @@ def test_the_engine_switch_is_checked_and_the_broker_password_never_shown(
         load_config(_config_file(tmp_path, '[engine]\nkind = "celery"\n'))
     with pytest.raises(ConfigError, match="scheme 'http' is not a supported broker"):
         load_config(_config_file(tmp_path, '[engine]\nbroker_url = "http://x"\n'))
+    with pytest.raises(ConfigError, match="must be longer than retry_backoff_max_seconds"):
+        load_config(
+            _config_file(
+                tmp_path,
+                '[engine]\nkind = "celery"\nbroker_url = "redis://h/0"\n'
+                "visibility_timeout_seconds = 60\n",
+            )
+        )
     sqlite = tmp_path / "s.toml"
     sqlite.write_text(
         '[[brands]]\nname = "N"\n[engine]\nkind = "celery"\nbroker_url = "redis://h/0"\n',
@@ -466,6 +474,7 @@ def test_crawl_tasks_share_one_domain_budget_across_the_cluster(
             per_feed=1,
             extra=crawl,
             engine_extra="crawl_domain_interval_seconds = 600\n",
+            visibility_s=1200,
         )
         cluster = Cluster(config, tmp_path)
         cluster_factory.append(cluster)

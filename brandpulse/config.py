@@ -185,11 +185,16 @@ class CrawlConfig(_Model):
 
 
 class AnalysisConfig(_Model):
-    backend: Literal["auto", "vader", "multilingual", "transformers"] = Field(
-        default="auto",
-        description="auto (route by language and confidence: VADER for clearly positive "
-        "English, the multilingual model for the rest), vader (English lexicon), multilingual "
-        "(offline default model), transformers (a local Hugging Face model).",
+    backend: Literal["cascade", "auto", "vader", "multilingual", "accurate", "transformers"] = (
+        Field(
+            default="cascade",
+            description="cascade (default: the multilingual model for every text, the accurate "
+            "fine-tuned e5 model for uncertain texts and every candidate negative), auto "
+            "(VADER for clearly positive English, the multilingual model for the rest), vader "
+            "(English lexicon), multilingual (fast offline model), accurate (fine-tuned e5 on "
+            "onnxruntime), "
+            "transformers (a local Hugging Face model).",
+        )
     )
     model_dir: str | None = Field(
         default=None, description='Local model folder for backend = "transformers".'

@@ -71,8 +71,8 @@ def reliability(probs: np.ndarray, correct: np.ndarray, bins: int = 10) -> dict[
     conf = probs.max(axis=1)
     edges = np.linspace(0.0, 1.0, bins + 1)
     which = np.clip(np.digitize(conf, edges[1:-1]), 0, bins - 1)
-    rows = []
     ece = 0.0
+    rows: list[tuple[float, float | None, int]] = []
     for b in range(bins):
         sel = which == b
         if not sel.any():
@@ -158,7 +158,7 @@ def run(
         mapped = np.where(binary & (labels == NEU), 2, labels)
         return np.asarray(mapped == y)
 
-    calib = {
+    calib: dict[str, Any] = {
         "temperature": temperature,
         "accurate_before": reliability(acc_raw, correct(acc_raw.argmax(axis=1))),
         "accurate_after": reliability(acc_p, correct(acc_l)),

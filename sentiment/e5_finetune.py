@@ -89,7 +89,7 @@ def _batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> 
         part = order[start : start + chunk]
         part = part[np.argsort(lengths[part], kind="stable")]
         out += [part[i : i + batch_size] for i in range(0, len(part), batch_size)]
-    rng.shuffle(out)  # type: ignore[arg-type]
+    rng.shuffle(out)
     return out
 
 

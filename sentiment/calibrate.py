@@ -222,10 +222,7 @@ def run(
         if c["mean"] >= best_mean - 0.003 and c["neg_recall"] >= fast_sum["neg_recall"]
     ] or [max(candidates, key=lambda c: c["mean"])]
     chosen = max(near, key=lambda c: (c["heavy_neg_precision"], c["mean"]))
-    rule = {
-        k: chosen[k]
-        for k in ("threshold", "fast_weight", "class_offset", "escalated_share", "predicted_rate")
-    }
+    rule = {k: chosen[k] for k in ("threshold", "fast_weight", "class_offset", "escalated_share")}
     rule["chosen_on"] = "validation splits (sentiment.calibrate)"
     report = {
         "fast_rate": round(fast_rate, 1),
@@ -233,7 +230,11 @@ def run(
         "calibration": calib,
         "fast": fast_sum,
         "accurate": acc_sum,
-        "cascade": {**rule, **{k: chosen[k] for k in fast_sum}},
+        "cascade": {
+            **rule,
+            "predicted_rate": chosen["predicted_rate"],
+            **{k: chosen[k] for k in fast_sum},
+        },
         "grid": [
             {
                 k: c[k]

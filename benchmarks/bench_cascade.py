@@ -35,7 +35,10 @@ c = CascadeAnalyzer()
 load = time.perf_counter() - t
 texts = [x for s in validation_sets(sys.argv[1]) for x in s.texts][:500]
 c.analyze(texts)
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM is this process's own peak; ru_maxrss would carry over the (large) parent's
+# high-water mark across fork + exec.
+hwm = [ln for ln in open("/proc/self/status") if ln.startswith("VmHWM:")]
+rss = int(hwm[0].split()[1]) / 1024 if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(f"{load:.2f} {rss:.0f} {c.last_escalated_share:.3f}")
 """
 

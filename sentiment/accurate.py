@@ -113,8 +113,10 @@ def assemble(delta_path: Path, out: Path, *, source: Path | None = None) -> str:
 def cached_model(delta_path: Path, directory: Path | None = None) -> Path:
     """The assembled ONNX file for ``delta_path`` in the cache, built or rebuilt when it is
     missing or its SHA-256 no longer matches the one recorded beside it."""
+    from sentiment.e5_onnx import GRAPH_VERSION
+
     delta_hash = file_sha256(delta_path)[:16]
-    out = Path(directory or cache_dir()) / f"e5_sentiment-{delta_hash}.onnx"
+    out = Path(directory or cache_dir()) / f"e5_sentiment-g{GRAPH_VERSION}-{delta_hash}.onnx"
     recorded = out.with_suffix(".sha256")
     if out.is_file() and recorded.is_file():
         if file_sha256(out) == recorded.read_text(encoding="utf-8").strip():

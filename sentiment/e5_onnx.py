@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 OPSET = 17
+#: Bumped whenever the graph changes; part of the cache file name, so old caches are not used.
+GRAPH_VERSION = 2
 
 
 def build_model(
@@ -59,9 +61,12 @@ def build_model(
         inits.append(numpy_helper.from_array(np.ascontiguousarray(array), key))
         return key
 
+    scope = ["emb"]
+
     def node(op: str, inputs: list[str], **attrs: Any) -> str:
         out = name(op.lower())
-        nodes.append(helper.make_node(op, inputs, [out], **attrs))
+        # Node names carry the layer ("l7/matmul_123"), so tools can select layers.
+        nodes.append(helper.make_node(op, inputs, [out], name=f"{scope[0]}/{out}", **attrs))
         return out
 
     h, nh = config.hidden, config.heads
@@ -116,6 +121,7 @@ def build_model(
     inv_sqrt2 = const(np.asarray(1.0 / math.sqrt(2.0), np.float32))
 
     for layer in range(config.layers):
+        scope[0] = f"l{layer}"
         p = f"encoder.layer.{layer}"
         q = node("Reshape", [linear(x, f"{p}.attention.self.query"), heads_shape])
         k = node("Reshape", [linear(x, f"{p}.attention.self.key"), heads_shape])
@@ -140,6 +146,7 @@ def build_model(
         out = linear(gelu, f"{p}.output.dense")
         x = layernorm(node("Add", [x, out]), f"{p}.output.LayerNorm")
 
+    scope[0] = "head"
     mask3 = node("Unsqueeze", [maskf, const(np.asarray([2], dtype=np.int64))])
     summed = node(
         "ReduceSum", [node("Mul", [x, mask3]), const(np.asarray([1], np.int64))], keepdims=0
@@ -148,7 +155,9 @@ def build_model(
     pooled = node("Div", [summed, count])
     logits_raw = node("MatMul", [pooled, const(head_w.astype(np.float32).T, "W")])
     nodes.append(
-        helper.make_node("Add", [logits_raw, const(head_b.astype(np.float32), "B")], ["logits"])
+        helper.make_node(
+            "Add", [logits_raw, const(head_b.astype(np.float32), "B")], ["logits"], name="head/out"
+        )
     )
     graph = helper.make_graph(
         nodes,

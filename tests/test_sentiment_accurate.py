@@ -38,7 +38,7 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def analyzer(tmp_path_factory: pytest.TempPathFactory) -> AccurateAnalyzer:
-    return AccurateAnalyzer(cache=tmp_path_factory.mktemp("e5cache"), detect_language=False)
+    return AccurateAnalyzer(cache=tmp_path_factory.getbasetemp() / "e5cache", detect_language=False)
 
 
 def test_pinned_source_and_reproducible_rebuild_hash() -> None:

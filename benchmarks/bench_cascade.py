@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sentiment.base import Analyzer  # noqa: E402
 from sentiment.datasets import validation_sets  # noqa: E402
 from sentiment.evaluate import run_evaluation  # noqa: E402
 
@@ -38,7 +39,8 @@ c.analyze(texts)
 # VmHWM is this process's own peak; ru_maxrss would carry over the (large) parent's
 # high-water mark across fork + exec.
 hwm = [ln for ln in open("/proc/self/status") if ln.startswith("VmHWM:")]
-rss = int(hwm[0].split()[1]) / 1024 if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+rss = (int(hwm[0].split()[1]) if hwm else own) / 1024
 print(f"{load:.2f} {rss:.0f} {c.last_escalated_share:.3f}")
 """
 
@@ -73,7 +75,7 @@ def main() -> int:
         accurate=AccurateAnalyzer(threads=args.threads, detect_language=False),
     )
     print(f"models loaded in {time.perf_counter() - started:.1f} s")
-    analyzers = [VaderAnalyzer(), fast, accurate, cascade]
+    analyzers: list[Analyzer] = [VaderAnalyzer(), fast, accurate, cascade]
     report = run_evaluation(data, analyzers, limit=args.limit or None)
     rows = []
     for analyzer in analyzers:

@@ -188,12 +188,8 @@ class AnalysisConfig(_Model):
     backend: Literal["cascade", "auto", "vader", "multilingual", "accurate", "transformers"] = (
         Field(
             default="cascade",
-            description="cascade (default: the multilingual model for every text, the accurate "
-            "fine-tuned e5 model for uncertain texts and every candidate negative), auto "
-            "(VADER for clearly positive English, the multilingual model for the rest), vader "
-            "(English lexicon), multilingual (fast offline model), accurate (fine-tuned e5 on "
-            "onnxruntime), "
-            "transformers (a local Hugging Face model).",
+            description="cascade (multilingual, plus the accurate e5 model for unsure texts and "
+            "negatives), auto (VADER for clear English positives), vader, multilingual, accurate.",
         )
     )
     model_dir: str | None = Field(

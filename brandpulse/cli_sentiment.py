@@ -26,7 +26,10 @@ def classify(
     ] = None,
     backend: Annotated[
         str | None,
-        typer.Option(help="auto, vader, multilingual or transformers (default from config)."),
+        typer.Option(
+            help="cascade, auto, vader, multilingual, accurate or transformers "
+            "(default from config)."
+        ),
     ] = None,
     config: ConfigOption = None,
     batch_size: Annotated[
@@ -61,7 +64,8 @@ def evaluate(
     backend: Annotated[
         list[str] | None,
         typer.Option(
-            help="Backend(s) to score: auto, multilingual, vader, transformers (repeatable). "
+            help="Backend(s) to score: cascade, accurate, multilingual, auto, vader, "
+            "transformers (repeatable; default cascade, accurate, multilingual). "
             "VADER is always measured in the same run as the baseline."
         ),
     ] = None,
@@ -81,7 +85,7 @@ def evaluate(
     if not data.is_dir():
         echo_err(f"error: {data} is not a folder; pass --data ../shared/data")
         raise typer.Exit(EXIT_USAGE)
-    names = backend or ["auto", "multilingual"]
+    names = backend or ["cascade", "accurate", "multilingual"]
     analyzers = []
     for name in names:
         options = {"model_dir": str(model_dir)} if name == "transformers" and model_dir else {}

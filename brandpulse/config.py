@@ -186,11 +186,12 @@ class CrawlConfig(_Model):
 
 
 class AnalysisConfig(_Model):
-    backend: Literal["auto", "vader", "multilingual", "transformers"] = Field(
-        default="auto",
-        description="auto (route by language and confidence: VADER for clearly positive "
-        "English, the multilingual model for the rest), vader (English lexicon), multilingual "
-        "(offline default model), transformers (a local Hugging Face model).",
+    backend: Literal["cascade", "auto", "vader", "multilingual", "accurate", "transformers"] = (
+        Field(
+            default="cascade",
+            description="cascade (multilingual, plus the accurate e5 model for unsure texts and "
+            "negatives), auto (VADER for clear English positives), vader, multilingual, accurate.",
+        )
     )
     model_dir: str | None = Field(
         default=None, description='Local model folder for backend = "transformers".'

@@ -140,6 +140,10 @@ class MultilingualAnalyzer:
         ]
         return np.vstack(parts) if parts else np.zeros((0, 3))
 
+    def decide(self, probs: np.ndarray) -> np.ndarray:
+        """Class index per row of :meth:`probabilities` (after the head's decision offsets)."""
+        return self._head.decide(probs) if len(probs) else np.zeros(0, dtype=int)
+
     def analyze(
         self, texts: Sequence[str], *, languages: Sequence[str] | None = None
     ) -> list[Sentiment]:
@@ -147,7 +151,7 @@ class MultilingualAnalyzer:
         texts = list(texts)
         languages = resolve_languages(texts, languages, detect=self._detect)
         probs = self.probabilities(texts)
-        decided = self._head.decide(probs) if len(texts) else np.zeros(0, dtype=int)
+        decided = self.decide(probs)
         return [
             sentiment_from_probabilities(row, int(k), language=lang, model=self.model)
             for row, k, lang in zip(probs, decided, languages, strict=True)

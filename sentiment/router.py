@@ -20,7 +20,7 @@ from sentiment.vader import VaderAnalyzer
 
 logger = logging.getLogger(__name__)
 
-BACKENDS = ("auto", "vader", "multilingual", "transformers")
+BACKENDS = ("cascade", "auto", "vader", "multilingual", "accurate", "transformers")
 
 
 class RoutedAnalyzer:
@@ -103,8 +103,10 @@ def build_analyzer(backend: str = "auto", **options: Any) -> Analyzer:
     """Build the configured backend.
 
     Args:
-        backend: ``auto`` (router: VADER + multilingual, the default), ``vader``,
-            ``multilingual`` or ``transformers``.
+        backend: ``cascade`` (the default: multilingual model, accurate e5 model for
+            uncertain texts and candidate negatives), ``auto`` (router: VADER +
+            multilingual), ``vader``, ``multilingual``, ``accurate`` (fine-tuned e5 on
+            onnxruntime) or ``transformers``.
         **options: passed to the backend's constructor; for ``auto`` the keys
             ``min_language_confidence`` and ``vader_accept_above`` go to the router and the
             rest (e.g. ``model_path``, ``threads``) to the multilingual model; ``transformers``
@@ -120,6 +122,14 @@ def build_analyzer(backend: str = "auto", **options: Any) -> Analyzer:
         from sentiment.multilingual import MultilingualAnalyzer
 
         return MultilingualAnalyzer(**options)
+    if name == "accurate":
+        from sentiment.accurate import AccurateAnalyzer
+
+        return AccurateAnalyzer(**options)
+    if name == "cascade":
+        from sentiment.cascade import CascadeAnalyzer
+
+        return CascadeAnalyzer(**options)
     if name == "transformers":
         from sentiment.transformers_backend import TransformersAnalyzer
 

@@ -63,7 +63,7 @@ def test_every_section_and_source_type_is_in_the_reference() -> None:
         assert f'### `[[sources]] type = "{kind}"`' in generated
     # Defaults come from the models: the crawl's page bound is the declared default.
     assert "| `max_pages` | integer, ≥ 1 and ≤ 100000 | `20` |" in generated
-    assert '| `backend` | `"auto"` \\| `"vader"`' in generated
+    assert '| `backend` | `"cascade"` \\| `"auto"` \\| `"vader"`' in generated
 
 
 def test_a_field_without_description_is_refused() -> None:

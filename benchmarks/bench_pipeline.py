@@ -5,8 +5,8 @@ generates N realistic mentions: real texts in several languages (TweetEval, XLM-
 languages, Bulgarian reviews from ../shared/data; the test fixtures when it is absent), each
 naming a tracked brand (one in ten naming both), about 3% exact cross-posts and 3%
 near-duplicates (retweets, truncated copies), with timestamps spread over 30 days. They are
-served as JSON Feeds by a local HTTP server (``brandpulse.demo.serve_directory``, with
-conditional GET) and collected by the real feed listener through the real pipeline.
+served as JSON Feeds by a local HTTP server (:func:`serve_directory`, with conditional
+GET) and collected by the real feed listener through the real pipeline.
 
 Printed per N, as ``RESULT name value unit`` lines (ratios are against baselines measured
 in the same run, so they hold on a loaded machine):
@@ -29,6 +29,7 @@ in the same run, so they hold on a loaded machine):
 from __future__ import annotations
 
 import csv
+import http.server
 import json
 import logging
 import os
@@ -42,7 +43,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -52,7 +54,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from brandpulse.config import load_config  # noqa: E402
-from brandpulse.demo import serve_directory  # noqa: E402
 from brandpulse.pipeline import Pipeline  # noqa: E402
 from domain.records import Mention  # noqa: E402
 from storage import Repository, init_db, make_engine  # noqa: E402
@@ -67,6 +68,31 @@ NEGATIVE = [
     "{b} deleted my files after the update, worst app ever, I hate it.",
     "Horrible experience with {b} today, the app keeps crashing and crashing.",
 ]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serve_directory(root: Path) -> Iterator[str]:
+    """Serve ``root`` on 127.0.0.1 (a free port) while the block runs; yields the base URL.
+
+    ``SimpleHTTPRequestHandler`` answers ``If-Modified-Since`` with 304, like a feed server.
+    """
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(_QuietHandler, directory=str(root))
+    )
+    thread = threading.Thread(target=server.serve_forever, name="bench-server", daemon=True)
+    thread.start()
+    try:
+        host, port = server.server_address[:2]
+        yield f"http://{host!s}:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 def _shared() -> Path:

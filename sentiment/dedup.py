@@ -22,11 +22,14 @@ Method
    or a retweet with a comment match its source; Jaccard for short texts keeps "thank you" from
    matching every long text that happens to contain it.
 4. **Candidates without all pairs**: prefix filtering (the exact all-pairs similarity join of
-   Bayardo et al., WWW 2007). Shingles are ordered by document frequency, rarest first; if
-   ``sim(A, B) >= t`` the first ``|A| - ceil(t·|A|) + 1`` shingles of the smaller set ``A`` must
-   occur in ``B``, so probing an inverted index with that prefix finds every qualifying pair.
-   Candidates are then verified exactly, so the result equals all-pairs comparison (no
-   MinHash false negatives) at a cost close to linear for social-media text.
+   Bayardo et al., WWW 2007), on numpy arrays (:func:`candidate_pairs`). Shingles are ordered
+   by document frequency, rarest first; if ``sim(A, B) >= t`` for the smaller set ``A`` then
+   ``|A ∩ B| >= a = ceil(t·|A|)``, so ``B`` holds at least ``s = min(4, a)`` of the first
+   ``|A| - a + s`` shingles of ``A``: probing an inverted index with that prefix and keeping
+   the sets met at least ``s`` times finds every qualifying pair (asking for ``s`` shared
+   shingles instead of one verifies a tenth of the pairs). Candidates are then verified
+   exactly, so the result equals all-pairs comparison (no MinHash false negatives) at a
+   cost close to linear for social-media text.
 5. **Numbers must agree**: a pair above the threshold is still two stories when the shorter
    text (fewer shingles) has a number the other lacks. Templated news ("Insider Cal
    Henderson sold 1,500 shares ... on Friday, July 5th" / "... sold 99,342 shares ... June
@@ -43,11 +46,12 @@ from __future__ import annotations
 
 import itertools
 import logging
-import math
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import MutableMapping, Sequence
+
+import numpy as np
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +84,20 @@ _REPEAT = re.compile(r"(\w)\1{2,}")
 _TATWEEL = "\u0640"
 
 
+class _DroppedChars(dict[int, int | None]):
+    """``str.translate`` table deleting combining marks (category Mn) and the Arabic
+    tatweel; each code point's category is looked up once, on first sight."""
+
+    def __missing__(self, code: int) -> int | None:
+        ch = chr(code)
+        value = None if ch == _TATWEEL or unicodedata.category(ch) == "Mn" else code
+        self[code] = value
+        return value
+
+
+_DROPPED = _DroppedChars()
+
+
 def normalise_for_dedup(text: str, *, max_chars: int = _MAX_CHARS) -> str:
     """Normalise ``text`` for near-duplicate comparison (see the module docstring).
 
@@ -92,10 +110,9 @@ def normalise_for_dedup(text: str, *, max_chars: int = _MAX_CHARS) -> str:
     text = _RT.sub(" ", text)
     text = _MENTION.sub(" ", text)
     text = _TRAIL_TAGS.sub(" ", _LEAD_TAGS.sub(" ", text.strip()))
-    decomposed = unicodedata.normalize("NFKD", text)
-    text = "".join(
-        ch for ch in decomposed if ch != _TATWEEL and unicodedata.category(ch) != "Mn"
-    ).casefold()
+    if not text.isascii():  # ASCII has nothing to decompose and no marks
+        text = unicodedata.normalize("NFKD", text).translate(_DROPPED)
+    text = text.casefold()
     text = _NON_WORD.sub(" ", text)
     text = _REPEAT.sub(r"\1\1", text)
     return text.strip()[:max_chars]
@@ -107,7 +124,7 @@ def _shingles_of(norm: str, *, k: int = _SHINGLE) -> frozenset[str]:
         return frozenset()
     if len(norm) <= k:
         return frozenset((norm,))
-    return frozenset(norm[i : i + k] for i in range(len(norm) - k + 1))
+    return frozenset([norm[i : i + k] for i in range(len(norm) - k + 1)])
 
 
 def _shingles(text: str, *, k: int = _SHINGLE, max_chars: int = _MAX_CHARS) -> frozenset[str]:
@@ -218,53 +235,103 @@ def near_duplicate_groups(
             grouping a sliding window of texts normalises each text once); None: no cache.
 
     Cost: exact (equal to comparing all pairs) but close to linear on social-media text;
-    about 3,000-4,000 short texts per second on one core, 10,000 tweets in about 3 s
-    (see ``benchmarks/bench_topics_dedup.py``).
+    10,000 mentions of the throughput benchmark in about 1-2 s on one core, most of it
+    normalising the texts (see ``benchmarks/bench_pipeline.py``).
     """
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
     n = len(texts)
     docs = [_cached_doc(t, cache) for t in texts]
-    sets = [d.shingles for d in docs]
-    df: dict[str, int] = defaultdict(int)
-    for s in sets:
-        for g in s:
-            df[g] += 1
-    index: dict[str, list[int]] = defaultdict(list)
-    for i, s in enumerate(sets):
-        for g in s:
-            index[g].append(i)
-
-    # One global order, rarest first (ties by the shingle): each text's prefix is then
-    # sorted by a precomputed rank, not by building a (df, shingle) tuple per comparison.
-    rank = {g: r for r, g in enumerate(sorted(df, key=lambda g: (df[g], g)))}
-    by_rank = rank.__getitem__
     uf = _UnionFind(n)
-    n_candidates = 0
-    for i, s in enumerate(sets):
-        size = len(s)
-        if not size:
-            continue
-        prefix_len = size - math.ceil(threshold * size - 1e-9) + 1
-        prefix = sorted(s, key=by_rank)[:prefix_len]
-        seen: set[int] = set()
-        for g in prefix:
-            if df[g] == 1:
-                continue
-            for j in index[g]:
-                if j == i or j in seen:
-                    continue
-                # Each pair is probed from its smaller member (ties: from the lower index).
-                size_j = len(sets[j])
-                if size_j < size or (size_j == size and j < i):
-                    continue
-                seen.add(j)
-        n_candidates += len(seen)
-        for j in seen:
-            if _same_story(docs[i], docs[j], threshold, min_containment):
-                uf.union(i, j)
-    logger.debug("near_duplicate_groups: %d texts, %d candidate pairs verified", n, n_candidates)
+    pairs = candidate_pairs([d.shingles for d in docs], threshold, min_containment)
+    for i, j in pairs:
+        if _same_story(docs[i], docs[j], threshold, min_containment):
+            uf.union(i, j)
+    logger.debug("near_duplicate_groups: %d texts, %d candidate pairs verified", n, len(pairs))
     return [uf.find(i) for i in range(n)]
+
+
+#: Posting entries expanded at once while generating candidates (bounds memory: about
+#: 40 bytes each).
+_EXPAND_CHUNK = 4_000_000
+#: Shingles a candidate must share with the (lengthened) prefix of the smaller set.
+_PREFIX_SHARED = 4
+
+
+def candidate_pairs(
+    sets: Sequence[frozenset[str]],
+    threshold: float = DEFAULT_THRESHOLD,
+    min_containment: int = _MIN_CONTAINMENT,
+) -> list[tuple[int, int]]:
+    """Every pair ``(i, j)`` of ``sets`` that can reach ``threshold`` (a superset of the
+    pairs whose similarity is at or above it), each pair once, probed from its smaller set
+    (ties: the lower index first).
+
+    Prefix filtering (see the module docstring) on numpy arrays: shingles are ranked by
+    document frequency (rarest first, ties by their hash); a pair with ``|A ∩ B| >= a``
+    (``a = ceil(threshold · |A|)``, which both similarities require of the smaller set
+    ``A``) shares at least ``min(2, a)`` shingles with the first ``|A| - a + min(2, a)``
+    shingles of ``A``, so only pairs sharing that many there are returned. Shingles are
+    compared by their 64-bit hash here (a collision only adds a candidate); callers verify
+    every candidate on the shingle sets themselves.
+    """
+    n = len(sets)
+    sizes = np.fromiter((len(s) for s in sets), dtype=np.int64, count=n)
+    total = int(sizes.sum())
+    if n < 2 or total == 0:
+        return []
+    hashes = np.fromiter(
+        map(hash, itertools.chain.from_iterable(sets)), dtype=np.int64, count=total
+    )
+    doc_of = np.repeat(np.arange(n, dtype=np.int64), sizes)
+    # One stable sort by hash gives the shingle ids and the postings (the sets holding
+    # each shingle, in set order, grouped by shingle).
+    by_hash = np.argsort(hashes, kind="stable")
+    sorted_hashes = hashes[by_hash]
+    first = np.empty(total, dtype=bool)
+    first[0] = True
+    np.not_equal(sorted_hashes[1:], sorted_hashes[:-1], out=first[1:])
+    gram = np.empty(total, dtype=np.int64)
+    gram[by_hash] = np.cumsum(first) - 1
+    postings = doc_of[by_hash]
+    df = np.bincount(gram)
+    n_grams = len(df)
+    # Each set's shingles in the global order (rarest first, ties by id): sort by one key.
+    rank = np.empty(n_grams, dtype=np.int64)
+    rank[np.argsort(df * n_grams + np.arange(n_grams, dtype=np.int64))] = np.arange(n_grams)
+    order = np.argsort(doc_of * n_grams + rank[gram])
+    starts = np.cumsum(sizes) - sizes
+    position = np.arange(total, dtype=np.int64) - starts[doc_of[order]]
+    overlap = np.ceil(threshold * sizes - 1e-9).astype(np.int64)
+    need = np.minimum(_PREFIX_SHARED, overlap)
+    prefix_len = sizes - overlap + need
+    entry_doc, entry_gram = doc_of[order], gram[order]
+    probe = (position < prefix_len[entry_doc]) & (df[entry_gram] > 1)
+    probe_doc, probe_gram = entry_doc[probe], entry_gram[probe]
+    posting_start = np.cumsum(df) - df
+    expand = df[probe_gram]
+    found: list[np.ndarray] = []
+    cut = np.searchsorted(
+        np.cumsum(expand), np.arange(1, 1 + expand.sum() // _EXPAND_CHUNK) * _EXPAND_CHUNK
+    )
+    bounds = [0, *(int(c) for c in cut), len(probe_doc)]
+    for lo, hi in itertools.pairwise(bounds):
+        if hi <= lo:
+            continue
+        counts = expand[lo:hi]
+        i = np.repeat(probe_doc[lo:hi], counts)
+        offsets = np.repeat(posting_start[probe_gram[lo:hi]] - (np.cumsum(counts) - counts), counts)
+        j = postings[offsets + np.arange(len(i), dtype=np.int64)]
+        size_i, size_j = sizes[i], sizes[j]
+        keep = (size_j > size_i) | ((size_j == size_i) & (j > i))
+        # Jaccard (the smaller set under min_containment shingles) also bounds |B|.
+        keep &= (size_i >= min_containment) | (size_j * threshold <= size_i + 1e-9)
+        found.append(i[keep] * n + j[keep])
+    if not found:
+        return []
+    keys, shared = np.unique(np.concatenate(found), return_counts=True)
+    first_of, second_of = np.divmod(keys[shared >= need[keys // n]], n)
+    return list(zip(first_of.tolist(), second_of.tolist(), strict=True))
 
 
 def new_duplicate_pairs(

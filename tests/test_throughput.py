@@ -59,7 +59,7 @@ def _self_join_counts(
         .where(own_id.in_(ids))
         .group_by(own_id)
     )
-    return {int(mid): int(n) for mid, n in session.execute(stmt).all()}
+    return {int(mid or 0): int(n) for mid, n in session.execute(stmt).all()}
 
 
 def test_duplicate_counts_equal_the_self_join(repo: Repository) -> None:

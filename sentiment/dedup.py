@@ -244,10 +244,16 @@ def near_duplicate_groups(
     docs = [_cached_doc(t, cache) for t in texts]
     uf = _UnionFind(n)
     pairs = candidate_pairs([d.shingles for d in docs], threshold, min_containment)
+    verified = 0
     for i, j in pairs:
-        if _same_story(docs[i], docs[j], threshold, min_containment):
-            uf.union(i, j)
-    logger.debug("near_duplicate_groups: %d texts, %d candidate pairs verified", n, len(pairs))
+        # A pair already in one group (through others) needs no verification.
+        if uf.find(i) != uf.find(j):
+            verified += 1
+            if _same_story(docs[i], docs[j], threshold, min_containment):
+                uf.union(i, j)
+    logger.debug(
+        "near_duplicate_groups: %d texts, %d candidate pairs, %d verified", n, len(pairs), verified
+    )
     return [uf.find(i) for i in range(n)]
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, SQLColumnExpression, and_, func, select, update
+from sqlalchemy import Connection, SQLColumnExpression, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
@@ -161,22 +161,33 @@ class MentionStore(Store):
 
     def set_story_ids(self, stories: dict[int, int]) -> int:
         """Record ``mention id → story id`` (the earliest near-duplicate's id); returns how
-        many mentions changed story."""
-        changed = 0
-        with Session(self.engine) as session, session.begin():
-            for mention_id, story_id in stories.items():
-                value = None if story_id == mention_id else story_id
-                # On the connection: a Core UPDATE, whose result has the row count.
-                result = session.connection().execute(
-                    update(m.Mention)
-                    .where(
-                        col(m.Mention.id) == mention_id,
-                        col(m.Mention.story_id).is_distinct_from(value),
+        many mentions changed story.
+
+        The stored story ids are read in chunks and only the changed rows are written, with
+        one prepared UPDATE for all of them (executemany), in one transaction.
+        """
+        wanted = {mid: (None if story == mid else story) for mid, story in stories.items()}
+        changed: list[dict[str, int | None]] = []
+        with self.engine.begin() as connection:
+            for chunk in chunks(list(wanted)):
+                rows = connection.execute(
+                    select(col(m.Mention.id), col(m.Mention.story_id)).where(
+                        col(m.Mention.id).in_(chunk)
                     )
-                    .values(story_id=value)
+                ).all()
+                changed += [
+                    {"mid": mid, "story": wanted[mid]}
+                    for mid, story in rows
+                    if mid is not None and story != wanted[mid]
+                ]
+            if changed:
+                connection.execute(
+                    update(m.Mention)
+                    .where(col(m.Mention.id) == bindparam("mid"))
+                    .values(story_id=bindparam("story")),
+                    changed,
                 )
-                changed += result.rowcount
-        return changed
+        return len(changed)
 
     def mentions(
         self,

@@ -24,12 +24,13 @@ Method
 4. **Candidates without all pairs**: prefix filtering (the exact all-pairs similarity join of
    Bayardo et al., WWW 2007), on numpy arrays (:func:`candidate_pairs`). Shingles are ordered
    by document frequency, rarest first; if ``sim(A, B) >= t`` for the smaller set ``A`` then
-   ``|A ∩ B| >= a = ceil(t·|A|)``, so ``B`` holds at least ``s = min(4, a)`` of the first
+   ``|A ∩ B| >= a = ceil(t·|A|)``, so ``B`` holds at least ``s = min(8, a)`` of the first
    ``|A| - a + s`` shingles of ``A``: probing an inverted index with that prefix and keeping
    the sets met at least ``s`` times finds every qualifying pair (asking for ``s`` shared
-   shingles instead of one verifies a tenth of the pairs). Candidates are then verified
-   exactly, so the result equals all-pairs comparison (no MinHash false negatives) at a
-   cost close to linear for social-media text.
+   shingles instead of one verifies a fourth to a tenth of the pairs). Postings are sorted
+   by set size, so a probe reads only the sets it may pair with. Candidates are then
+   verified exactly (except pairs already in one group), so the result equals all-pairs
+   comparison (no MinHash false negatives) at a cost close to linear for social-media text.
 5. **Numbers must agree**: a pair above the threshold is still two stories when the shorter
    text (fewer shingles) has a number the other lacks. Templated news ("Insider Cal
    Henderson sold 1,500 shares ... on Friday, July 5th" / "... sold 99,342 shares ... June
@@ -261,7 +262,7 @@ def near_duplicate_groups(
 #: 40 bytes each).
 _EXPAND_CHUNK = 4_000_000
 #: Shingles a candidate must share with the (lengthened) prefix of the smaller set.
-_PREFIX_SHARED = 4
+_PREFIX_SHARED = 8
 
 
 def candidate_pairs(
@@ -276,7 +277,7 @@ def candidate_pairs(
     Prefix filtering (see the module docstring) on numpy arrays: shingles are ranked by
     document frequency (rarest first, ties by their hash); a pair with ``|A ∩ B| >= a``
     (``a = ceil(threshold · |A|)``, which both similarities require of the smaller set
-    ``A``) shares at least ``min(2, a)`` shingles with the first ``|A| - a + min(2, a)``
+    ``A``) shares at least ``s = min(8, a)`` shingles with the first ``|A| - a + s``
     shingles of ``A``, so only pairs sharing that many there are returned. Shingles are
     compared by their 64-bit hash here (a collision only adds a candidate); callers verify
     every candidate on the shingle sets themselves.
@@ -303,7 +304,6 @@ def candidate_pairs(
     gram = np.empty(total, dtype=np.int32)
     gram[by_hash] = np.cumsum(first, dtype=np.int32) - 1
     del first
-    postings = doc_of[by_hash]
     del by_hash
     df = np.bincount(gram)
     n_grams = len(df)
@@ -313,7 +313,20 @@ def candidate_pairs(
     order = np.argsort(doc_of.astype(np.int64) * n_grams + rank[gram])
     del rank
     entry_doc, entry_gram = doc_of[order], gram[order]
-    del gram, doc_of, order
+    # Postings sorted by (shingle, set size, set): the sets a probe may pair with (larger,
+    # or as large with a higher index; for Jaccard at most size / threshold) are then one
+    # contiguous run of its shingle's postings, starting right after the probe's own entry.
+    size_span = int(sizes.max()) + 2
+    posting_key = (gram.astype(np.int64) * size_span + sizes[doc_of]) * n + doc_of
+    del gram, doc_of
+    by_posting = np.argsort(posting_key)
+    own_place = np.empty(total, dtype=np.int64)
+    own_place[by_posting] = np.arange(total, dtype=np.int64)
+    own_place = own_place[order]  # in the entries' order
+    del order
+    posting_key = posting_key[by_posting]
+    del by_posting
+    postings = posting_key % n
     starts = np.cumsum(sizes) - sizes
     position = np.arange(total, dtype=np.int64) - starts[entry_doc]
     overlap = np.ceil(threshold * sizes - 1e-9).astype(np.int64)
@@ -321,9 +334,17 @@ def candidate_pairs(
     prefix_len = sizes - overlap + need
     probe = (position < prefix_len[entry_doc]) & (df[entry_gram] > 1)
     probe_doc, probe_gram = entry_doc[probe], entry_gram[probe]
-    del position, entry_doc, entry_gram, probe
-    posting_start = np.cumsum(df) - df
-    expand = df[probe_gram]
+    run_lo = own_place[probe] + 1
+    del position, entry_doc, entry_gram, probe, own_place
+    run_hi = np.cumsum(df)[probe_gram]  # where the shingle's postings end
+    # Jaccard (the smaller set under min_containment shingles) also bounds |B|.
+    short = np.flatnonzero(sizes[probe_doc] < min_containment)
+    if len(short):
+        largest = np.floor(sizes[probe_doc[short]] / threshold + 1e-6).astype(np.int64)
+        bound = (probe_gram[short].astype(np.int64) * size_span + largest) * n + (n - 1)
+        run_hi[short] = np.searchsorted(posting_key, bound, side="right")
+    del posting_key
+    expand = np.maximum(run_hi - run_lo, 0)
     found: list[np.ndarray] = []
     cut = np.searchsorted(
         np.cumsum(expand), np.arange(1, 1 + expand.sum() // _EXPAND_CHUNK) * _EXPAND_CHUNK
@@ -334,13 +355,8 @@ def candidate_pairs(
             continue
         counts = expand[lo:hi]
         i = np.repeat(probe_doc[lo:hi].astype(np.int64), counts)
-        offsets = np.repeat(posting_start[probe_gram[lo:hi]] - (np.cumsum(counts) - counts), counts)
-        j = postings[offsets + np.arange(len(i), dtype=np.int64)]
-        size_i, size_j = sizes[i], sizes[j]
-        keep = (size_j > size_i) | ((size_j == size_i) & (j > i))
-        # Jaccard (the smaller set under min_containment shingles) also bounds |B|.
-        keep &= (size_i >= min_containment) | (size_j * threshold <= size_i + 1e-9)
-        found.append(i[keep] * n + j[keep])
+        offsets = np.repeat(run_lo[lo:hi] - (np.cumsum(counts) - counts), counts)
+        found.append(i * n + postings[offsets + np.arange(len(i), dtype=np.int64)])
     if not found:
         return []
     keys, shared = np.unique(np.concatenate(found), return_counts=True)

@@ -51,6 +51,10 @@ TOPIC_SAMPLE_MAX = 300
 #: (the name is followed by the brand's).
 GROUPED_UPTO = "stories.grouped_upto"
 TOPICS_STATE = "topics:"
+SPIKES_CHECKED = "spikes.checked"
+#: Minutes after which spikes are looked for again even when no mention arrived (with
+#: new mentions they are looked for every cycle).
+SPIKE_RECHECK_MINUTES = 60
 #: The file digest lists alerts created within this many days that no file digest held yet.
 DELIVERY_LOOKBACK_DAYS = 14
 
@@ -262,12 +266,25 @@ class Pipeline:
     def raise_alerts(self) -> int:
         """Create an alert for each new mention that matches the alert rules (the rating
         rule, the confidence floor, urgency reasons and SLA: see ``brandpulse.inbox``),
-        and record new spikes."""
+        and record new spikes (looked for when mentions arrived since the last look, else
+        every ``SPIKE_RECHECK_MINUTES``)."""
         from brandpulse.inbox import raise_alerts, record_spikes
+        from storage.progress import newest_mention_id
 
         now = self._now()
         raised = raise_alerts(self.config, self.repo, now=now)
-        record_spikes(self.config, self.repo, now=now)
+        # Spike detection reads the baseline weeks' mentions: run it when something new
+        # arrived since the last check, else at most every SPIKE_RECHECK_MINUTES.
+        newest = newest_mention_id(self.repo.engine)
+        last = get_state(self.repo.engine, SPIKES_CHECKED)
+        if (
+            last is None
+            or newest > int(last["upto"])
+            or now - datetime.fromisoformat(last["at"]) >= timedelta(minutes=SPIKE_RECHECK_MINUTES)
+            or now < datetime.fromisoformat(last["at"])
+        ):
+            record_spikes(self.config, self.repo, now=now)
+            set_state(self.repo.engine, SPIKES_CHECKED, {"upto": newest, "at": now.isoformat()})
         return raised
 
     def health_and_silent(self) -> tuple[list[SourceHealth], list[str]]:

@@ -282,3 +282,32 @@ def test_stored_embeddings_are_reused_across_processes(repo: Repository) -> None
     reader(["a dog"])
     reader(["a dog"])
     assert embedded[-2:] == ["a dog", "a dog"]
+
+
+def test_spikes_are_looked_for_when_mentions_arrived_or_an_hour_passed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import brandpulse.inbox
+
+    clock = [NOW]
+    path = tmp_path / "bp.toml"
+    path.write_text(CONFIG.format(db=tmp_path / "bp.db", out=tmp_path / "out"))
+    pipeline = Pipeline(load_config(path, env={}), analyzer=VaderAnalyzer(), now=lambda: clock[0])
+    looked: list[datetime] = []
+
+    def record(_config: object, _repo: object, *, now: datetime) -> list[object]:
+        looked.append(now)
+        return []
+
+    monkeypatch.setattr(brandpulse.inbox, "record_spikes", record)
+    pipeline.repo.save_mentions("news", [_mention(1)])
+    pipeline.raise_alerts()
+    pipeline.raise_alerts()  # nothing new, no time passed
+    clock[0] = NOW + timedelta(minutes=30)
+    pipeline.raise_alerts()
+    assert looked == [NOW]
+    pipeline.repo.save_mentions("news", [_mention(2)])
+    pipeline.raise_alerts()
+    clock[0] = NOW + timedelta(minutes=91)
+    pipeline.raise_alerts()
+    assert looked == [NOW, NOW + timedelta(minutes=30), NOW + timedelta(minutes=91)]

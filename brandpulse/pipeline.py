@@ -195,8 +195,11 @@ class Pipeline:
             groups = [find(i) for i in range(len(recent))]
         else:
             groups = near_duplicate_groups(texts, cache=self._dedup_cache)
-        # Keep only the window's texts: the cache stays bounded by the window.
-        self._dedup_cache = {t: self._dedup_cache[t] for t in texts if t in self._dedup_cache}
+        # Keep only what the next cycle's window holds (the newest STORY_WINDOW_MAX): the
+        # cache stays bounded by the window, after a burst too.
+        self._dedup_cache = {
+            t: self._dedup_cache[t] for t in texts[-STORY_WINDOW_MAX:] if t in self._dedup_cache
+        }
         members: dict[int, list[int]] = {}
         for p, group in zip(recent, groups, strict=True):
             members.setdefault(group, []).append(p.mention_id)

@@ -16,7 +16,10 @@ in the same run, so they hold on a loaded machine):
   default (``auto``) at ``BENCH_DEFAULT_N`` (default 2,000; 0 skips it), with
   ``classify_auto`` (its own ``brandpulse classify`` speed on the same texts) and their ratio;
 * ``ingest_ratio_<N>``: ``Repository.save_mentions`` (500-row batches, brand links) rows/s
-  divided by a raw DB-API ``executemany`` of the same rows into the same schema;
+  divided by a raw DB-API ``executemany`` of the same rows into the same schema; with
+  ``BENCH_POSTGRES_URL`` (an admin URL, e.g. ``postgresql://postgres@127.0.0.1:5432/postgres``)
+  the same on PostgreSQL in a temporary database, also against ``COPY``
+  (``ingest_pg_ratio_<N>``, ``ingest_pg_over_copy_<N>``);
 * ``idle_cycle_<N>``: a full cycle when nothing is new (feeds answer 304);
 * ``export_rss_<N>``: peak RSS of ``brandpulse export`` (JSONL) in a subprocess;
 * ``digest_<N>`` / ``report_<N>``: ``Pipeline.deliver`` and topics + competitor report;
@@ -227,6 +230,72 @@ def ingest_ratio(n: int, items: list[dict[str, object]], work: Path) -> float:
     return raw / ours
 
 
+def ingest_ratio_postgres(n: int, items: list[dict[str, object]], admin_url: str) -> None:
+    """On PostgreSQL (a temporary database on the server of ``admin_url``): save_mentions
+    rows/s over a raw psycopg ``executemany`` and over ``COPY`` of the same rows."""
+    import uuid
+
+    import psycopg
+
+    name = f"bench_ingest_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"{admin_url.rsplit('/', 1)[0]}/{name}"
+    try:
+        now = datetime.now(UTC)
+        mentions = [
+            Mention(
+                source="ingest",
+                external_id=str(it["id"]),
+                url=str(it["url"]),
+                text=str(it["content_text"]),
+                published_at=datetime.fromisoformat(str(it["date_published"])),
+                brands=(OWN,),
+            )
+            for it in items
+        ]
+        engine = make_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        init_db(engine)
+        rows = [_mention_row(m, now) for m in mentions]
+        columns = list(rows[0])
+        values = [tuple(r[c] for c in columns) for r in rows]
+        names = ", ".join(columns)
+        sql = f"INSERT INTO mentions ({names}) VALUES ({', '.join('%s' for _ in columns)})"
+        timings: dict[str, float] = {}
+        with psycopg.connect(url) as conn:
+            start = time.perf_counter()
+            for k in range(0, len(values), 500):
+                with conn.cursor() as cur:
+                    cur.executemany(sql, values[k : k + 500])
+                conn.commit()
+            timings["raw"] = time.perf_counter() - start
+            conn.execute("DELETE FROM mentions")
+            conn.commit()
+            start = time.perf_counter()
+            with conn.cursor() as cur, cur.copy(f"COPY mentions ({names}) FROM STDIN") as copy:
+                for row in values:
+                    copy.write_row(row)
+            conn.commit()
+            timings["copy"] = time.perf_counter() - start
+            conn.execute("DELETE FROM mentions")
+            conn.commit()
+        repo = Repository(engine)
+        repo.sync_brands([(OWN, True)])
+        start = time.perf_counter()
+        for k in range(0, len(mentions), 500):
+            repo.save_mentions("ingest", mentions[k : k + 500])
+        ours = time.perf_counter() - start
+        engine.dispose()
+        result(f"ingest_pg_repo_{n}", n / ours, "rows/s")
+        result(f"ingest_pg_raw_{n}", n / timings["raw"], "rows/s")
+        result(f"ingest_pg_copy_{n}", n / timings["copy"], "rows/s")
+        result(f"ingest_pg_ratio_{n}", timings["raw"] / ours, "x_raw_executemany")
+        result(f"ingest_pg_over_copy_{n}", timings["copy"] / ours, "x_copy")
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def export_rss(config: Path, work: Path) -> float:
     code = (
         "import sys\n"
@@ -327,6 +396,8 @@ def run_size(n: int, backends: list[str], poll_s: float) -> dict[str, float]:
         if "vader" in backends:
             figures["ingest_ratio"] = ratio = ingest_ratio(n, items, work)
             result(f"ingest_ratio_{n}", ratio, "x_raw_executemany")
+            if os.environ.get("BENCH_POSTGRES_URL"):
+                ingest_ratio_postgres(n, items, os.environ["BENCH_POSTGRES_URL"])
         with serve_directory(served) as base_url:
             for backend in backends:
                 db = work / "bp.db"

@@ -311,3 +311,10 @@ def test_spikes_are_looked_for_when_mentions_arrived_or_an_hour_passed(
     clock[0] = NOW + timedelta(minutes=91)
     pipeline.raise_alerts()
     assert looked == [NOW, NOW + timedelta(minutes=30), NOW + timedelta(minutes=91)]
+
+
+def test_postgres_copy_writes_every_column_of_a_mention_row() -> None:
+    from storage.mentions import _mention_row
+    from storage.pg_bulk import COLUMNS
+
+    assert set(COLUMNS) == set(_mention_row(_mention(1), NOW))

@@ -349,18 +349,21 @@ def candidate_pairs(
     cut = np.searchsorted(
         np.cumsum(expand), np.arange(1, 1 + expand.sum() // _EXPAND_CHUNK) * _EXPAND_CHUNK
     )
-    bounds = [0, *(int(c) for c in cut), len(probe_doc)]
+    # Chunks end where a set's probes end, so each chunk counts its pairs completely and
+    # keeps only the candidates (memory stays bounded by the chunk, not by all probes).
+    snapped = np.searchsorted(probe_doc, probe_doc[np.minimum(cut, len(probe_doc) - 1)])
+    bounds = sorted({0, *(int(c) for c in snapped), len(probe_doc)})
     for lo, hi in itertools.pairwise(bounds):
-        if hi <= lo:
-            continue
         counts = expand[lo:hi]
         i = np.repeat(probe_doc[lo:hi].astype(np.int64), counts)
         offsets = np.repeat(run_lo[lo:hi] - (np.cumsum(counts) - counts), counts)
-        found.append(i * n + postings[offsets + np.arange(len(i), dtype=np.int64)])
+        keys, shared = np.unique(
+            i * n + postings[offsets + np.arange(len(i), dtype=np.int64)], return_counts=True
+        )
+        found.append(keys[shared >= need[keys // n]])
     if not found:
         return []
-    keys, shared = np.unique(np.concatenate(found), return_counts=True)
-    first_of, second_of = np.divmod(keys[shared >= need[keys // n]], n)
+    first_of, second_of = np.divmod(np.concatenate(found), n)
     return list(zip(first_of.tolist(), second_of.tolist(), strict=True))
 
 

@@ -1,6 +1,6 @@
 """State a cycle keeps between runs so it costs what is new, after a restart too (issue 14).
 
-Two tables (migration ``0009``):
+Two tables (migration ``0010``):
 
 * ``cycle_state``: small named values (JSON text), e.g. the newest mention id already
   grouped into stories, or the negatives and themes of a brand's last topic clustering;

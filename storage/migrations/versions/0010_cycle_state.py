@@ -1,7 +1,7 @@
 """state kept between cycles: named values and stored text embeddings
 
-Revision ID: 0009
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-01 10:50:00
 
 ``cycle_state`` holds small JSON values a cycle needs to skip work after a restart (the
@@ -17,8 +17,8 @@ from alembic import op
 
 import storage.models
 
-revision: str = "0009"
-down_revision: str | None = "0007"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

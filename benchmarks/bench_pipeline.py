@@ -5,8 +5,8 @@ generates N realistic mentions: real texts in several languages (TweetEval, XLM-
 languages, Bulgarian reviews from ../shared/data; the test fixtures when it is absent), each
 naming a tracked brand (one in ten naming both), about 3% exact cross-posts and 3%
 near-duplicates (retweets, truncated copies), with timestamps spread over 30 days. They are
-served as JSON Feeds by a local HTTP server (``brandpulse.demo.serve_directory``, with
-conditional GET) and collected by the real feed listener through the real pipeline.
+served as JSON Feeds by a local HTTP server (:func:`serve_directory`, with conditional
+GET) and collected by the real feed listener through the real pipeline.
 
 Printed per N, as ``RESULT name value unit`` lines (ratios are against baselines measured
 in the same run, so they hold on a loaded machine):
@@ -16,7 +16,10 @@ in the same run, so they hold on a loaded machine):
   default (``auto``) at ``BENCH_DEFAULT_N`` (default 2,000; 0 skips it), with
   ``classify_auto`` (its own ``brandpulse classify`` speed on the same texts) and their ratio;
 * ``ingest_ratio_<N>``: ``Repository.save_mentions`` (500-row batches, brand links) rows/s
-  divided by a raw DB-API ``executemany`` of the same rows into the same schema;
+  divided by a raw DB-API ``executemany`` of the same rows into the same schema; with
+  ``BENCH_POSTGRES_URL`` (an admin URL, e.g. ``postgresql://postgres@127.0.0.1:5432/postgres``)
+  the same on PostgreSQL in a temporary database, also against ``COPY``
+  (``ingest_pg_ratio_<N>``, ``ingest_pg_over_copy_<N>``);
 * ``idle_cycle_<N>``: a full cycle when nothing is new (feeds answer 304);
 * ``export_rss_<N>``: peak RSS of ``brandpulse export`` (JSONL) in a subprocess;
 * ``digest_<N>`` / ``report_<N>``: ``Pipeline.deliver`` and topics + competitor report;
@@ -29,6 +32,7 @@ in the same run, so they hold on a loaded machine):
 from __future__ import annotations
 
 import csv
+import http.server
 import json
 import logging
 import os
@@ -42,7 +46,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -52,7 +57,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from brandpulse.config import load_config  # noqa: E402
-from brandpulse.demo import serve_directory  # noqa: E402
 from brandpulse.pipeline import Pipeline  # noqa: E402
 from domain.records import Mention  # noqa: E402
 from storage import Repository, init_db, make_engine  # noqa: E402
@@ -67,6 +71,31 @@ NEGATIVE = [
     "{b} deleted my files after the update, worst app ever, I hate it.",
     "Horrible experience with {b} today, the app keeps crashing and crashing.",
 ]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serve_directory(root: Path) -> Iterator[str]:
+    """Serve ``root`` on 127.0.0.1 (a free port) while the block runs; yields the base URL.
+
+    ``SimpleHTTPRequestHandler`` answers ``If-Modified-Since`` with 304, like a feed server.
+    """
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(_QuietHandler, directory=str(root))
+    )
+    thread = threading.Thread(target=server.serve_forever, name="bench-server", daemon=True)
+    thread.start()
+    try:
+        host, port = server.server_address[:2]
+        yield f"http://{host!s}:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 def _shared() -> Path:
@@ -201,6 +230,72 @@ def ingest_ratio(n: int, items: list[dict[str, object]], work: Path) -> float:
     return raw / ours
 
 
+def ingest_ratio_postgres(n: int, items: list[dict[str, object]], admin_url: str) -> None:
+    """On PostgreSQL (a temporary database on the server of ``admin_url``): save_mentions
+    rows/s over a raw psycopg ``executemany`` and over ``COPY`` of the same rows."""
+    import uuid
+
+    import psycopg
+
+    name = f"bench_ingest_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"{admin_url.rsplit('/', 1)[0]}/{name}"
+    try:
+        now = datetime.now(UTC)
+        mentions = [
+            Mention(
+                source="ingest",
+                external_id=str(it["id"]),
+                url=str(it["url"]),
+                text=str(it["content_text"]),
+                published_at=datetime.fromisoformat(str(it["date_published"])),
+                brands=(OWN,),
+            )
+            for it in items
+        ]
+        engine = make_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        init_db(engine)
+        rows = [_mention_row(m, now) for m in mentions]
+        columns = list(rows[0])
+        values = [tuple(r[c] for c in columns) for r in rows]
+        names = ", ".join(columns)
+        sql = f"INSERT INTO mentions ({names}) VALUES ({', '.join('%s' for _ in columns)})"
+        timings: dict[str, float] = {}
+        with psycopg.connect(url) as conn:
+            start = time.perf_counter()
+            for k in range(0, len(values), 500):
+                with conn.cursor() as cur:
+                    cur.executemany(sql, values[k : k + 500])
+                conn.commit()
+            timings["raw"] = time.perf_counter() - start
+            conn.execute("DELETE FROM mentions")
+            conn.commit()
+            start = time.perf_counter()
+            with conn.cursor() as cur, cur.copy(f"COPY mentions ({names}) FROM STDIN") as copy:
+                for row in values:
+                    copy.write_row(row)
+            conn.commit()
+            timings["copy"] = time.perf_counter() - start
+            conn.execute("DELETE FROM mentions")
+            conn.commit()
+        repo = Repository(engine)
+        repo.sync_brands([(OWN, True)])
+        start = time.perf_counter()
+        for k in range(0, len(mentions), 500):
+            repo.save_mentions("ingest", mentions[k : k + 500])
+        ours = time.perf_counter() - start
+        engine.dispose()
+        result(f"ingest_pg_repo_{n}", n / ours, "rows/s")
+        result(f"ingest_pg_raw_{n}", n / timings["raw"], "rows/s")
+        result(f"ingest_pg_copy_{n}", n / timings["copy"], "rows/s")
+        result(f"ingest_pg_ratio_{n}", timings["raw"] / ours, "x_raw_executemany")
+        result(f"ingest_pg_over_copy_{n}", timings["copy"] / ours, "x_copy")
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def export_rss(config: Path, work: Path) -> float:
     code = (
         "import sys\n"
@@ -301,6 +396,8 @@ def run_size(n: int, backends: list[str], poll_s: float) -> dict[str, float]:
         if "vader" in backends:
             figures["ingest_ratio"] = ratio = ingest_ratio(n, items, work)
             result(f"ingest_ratio_{n}", ratio, "x_raw_executemany")
+            if os.environ.get("BENCH_POSTGRES_URL"):
+                ingest_ratio_postgres(n, items, os.environ["BENCH_POSTGRES_URL"])
         with serve_directory(served) as base_url:
             for backend in backends:
                 db = work / "bp.db"

@@ -6,6 +6,7 @@ continues with the mentions not yet analyzed and the alerts not yet delivered.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from brandpulse.inbox import digest_spikes, split_for_digest
 from brandpulse.intake import Intake
 from brandpulse.retention import apply_retention
 from brandpulse.sources import SourceRun, make_http, register_sources, run_source
+from brandpulse.topic_cache import StoredEmbedder
 from digest.build import build_alert_digest
 from digest.deliver import write_files
 from digest.render import render_alert_digest
@@ -29,6 +31,7 @@ from domain.text import model_text
 from listeners.health import is_silent
 from sentiment import Analyzer
 from storage import Repository, SourceHealth, StoredMention, init_db, make_engine
+from storage.cycle_state import get_state, prune_embeddings, set_state
 from storage.housekeeping import mark_removed_sources
 from storage.models import utcnow
 
@@ -44,6 +47,14 @@ STORY_WINDOW_MAX = 5_000
 STORY_INCREMENTAL_MAX = 1_000
 #: Negative mentions per brand clustered into themes (the most negative first).
 TOPIC_SAMPLE_MAX = 300
+#: ``cycle_state`` names: the newest mention grouped into stories; a brand's last topics
+#: (the name is followed by the brand's).
+GROUPED_UPTO = "stories.grouped_upto"
+TOPICS_STATE = "topics:"
+SPIKES_CHECKED = "spikes.checked"
+#: Minutes after which spikes are looked for again even when no mention arrived (with
+#: new mentions they are looked for every cycle).
+SPIKE_RECHECK_MINUTES = 60
 #: The file digest lists alerts created within this many days that no file digest held yet.
 DELIVERY_LOOKBACK_DAYS = 14
 
@@ -97,7 +108,7 @@ class Pipeline:
         # stories, the grouping window's normalised texts, and each brand's last topics.
         self._grouped_upto: int | None = None
         self._dedup_cache: dict[str, object] = {}
-        self._topics_seen: dict[str, tuple[tuple[int, ...], list[tuple[str, int]], bool]] = {}
+        self._topics_seen: dict[str, tuple[str, list[tuple[str, int]], bool]] = {}
 
     @property
     def analyzer(self) -> Analyzer:
@@ -142,12 +153,17 @@ class Pipeline:
         Incremental: a cycle with no mention newer than the last grouping costs one
         primary-key look-up; otherwise every new mention of the window (however many: a
         burst is grouped whole) is grouped together with up to ``STORY_WINDOW_MAX`` older
-        ones, whose normalised shingles are kept in memory between cycles.
+        ones, whose normalised shingles are kept in memory between cycles. The newest
+        mention grouped is stored (``cycle_state``), so after a restart too an idle cycle
+        reads nothing and a cycle with few new mentions compares only them.
         """
         from sentiment.dedup import near_duplicate_groups, new_duplicate_pairs
         from storage.progress import count_collected_after, newest_mention_id, story_ids
 
         newest = newest_mention_id(self.repo.engine)
+        if self._grouped_upto is None:  # a restart: where the last process stopped
+            stored = get_state(self.repo.engine, GROUPED_UPTO)
+            self._grouped_upto = int(stored) if stored is not None else None
         if self._grouped_upto is not None and newest <= self._grouped_upto:
             return 0
         since = self._now() - timedelta(days=STORY_WINDOW_DAYS)
@@ -157,6 +173,7 @@ class Pipeline:
         recent = self.repo.recent_for_grouping(since=since, limit=STORY_WINDOW_MAX + fresh)
         previous, self._grouped_upto = self._grouped_upto, newest
         if len(recent) < 2:
+            set_state(self.repo.engine, GROUPED_UPTO, newest)
             return 0
         texts = [model_text(p.title, p.text) for p in recent]
         first_new = next(
@@ -178,8 +195,11 @@ class Pipeline:
             groups = [find(i) for i in range(len(recent))]
         else:
             groups = near_duplicate_groups(texts, cache=self._dedup_cache)
-        # Keep only the window's texts: the cache stays bounded by the window.
-        self._dedup_cache = {t: self._dedup_cache[t] for t in texts if t in self._dedup_cache}
+        # Keep only what the next cycle's window holds (the newest STORY_WINDOW_MAX): the
+        # cache stays bounded by the window, after a burst too.
+        self._dedup_cache = {
+            t: self._dedup_cache[t] for t in texts[-STORY_WINDOW_MAX:] if t in self._dedup_cache
+        }
         members: dict[int, list[int]] = {}
         for p, group in zip(recent, groups, strict=True):
             members.setdefault(group, []).append(p.mention_id)
@@ -190,7 +210,9 @@ class Pipeline:
         for ids in grouped:
             story = min(stored.get(mid) or mid for mid in ids)
             stories.update(dict.fromkeys(ids, story))
-        return self.repo.set_story_ids(stories)
+        joined = self.repo.set_story_ids(stories)
+        set_state(self.repo.engine, GROUPED_UPTO, newest)
+        return joined
 
     def update_topics(self, *, store: bool = True) -> dict[str, list[tuple[str, int]]]:
         """Cluster each brand's negative mentions of the report period into labelled
@@ -200,6 +222,8 @@ class Pipeline:
 
         period_start = self._now() - timedelta(days=self.config.digest.period_days)
         themes: dict[str, list[tuple[str, int]]] = {}
+        # Only texts never embedded before go through the model (vectors are stored).
+        embed = StoredEmbedder(self.repo.engine, store=store, now=self._now)
         for brand in self.config.brands:
             negatives = self.repo.mentions(
                 brand=brand.name,
@@ -210,35 +234,60 @@ class Pipeline:
             )
             if len(negatives) < 4:
                 continue
-            # Re-cluster only when the brand's negatives changed since the last cycle.
-            key = tuple(m.id for m in negatives)
+            # Re-cluster only when the brand's negatives changed since the last cycle (of
+            # this process, else as stored by the last one).
+            terms = brand.terms_record()
+            ids = ",".join(str(m.id) for m in negatives)
+            key = hashlib.sha1(f"{ids}|{terms.terms}".encode()).hexdigest()
+            state_name = f"{TOPICS_STATE}{brand.name}"
             last = self._topics_seen.get(brand.name)
+            if last is None:
+                saved = get_state(self.repo.engine, state_name)
+                if saved is not None:
+                    last = (saved["key"], [tuple(t) for t in saved["themes"]], True)
             if last is not None and last[0] == key and (last[2] or not store):
                 themes[brand.name] = last[1]
                 continue
             # The brand's own name is in every text: it is not a theme.
-            terms = brand.terms_record()
             texts = [blank_spans(model_text(m.title, m.text), terms) for m in negatives]
-            topics = cluster_topics(texts)
+            topics = cluster_topics(texts, embed=embed)
             assigned: dict[int, str] = {}
             for topic in topics:
                 for index in topic.members:
                     assigned[negatives[index].id] = topic.label
-            if store:
-                self.repo.set_topics(assigned)
             themes[brand.name] = [(t.label, len(t.members)) for t in topics]
             self._topics_seen[brand.name] = (key, themes[brand.name], store)
+            if store:
+                self.repo.set_topics(assigned)
+                set_state(self.repo.engine, state_name, {"key": key, "themes": themes[brand.name]})
+        if store and embed.embedded:
+            # Vectors of texts that left every brand's sample for a while go.
+            keep_days = max(2 * self.config.digest.period_days, STORY_WINDOW_DAYS)
+            prune_embeddings(self.repo.engine, unused_since=self._now() - timedelta(days=keep_days))
         return themes
 
     def raise_alerts(self) -> int:
         """Create an alert for each new mention that matches the alert rules (the rating
         rule, the confidence floor, urgency reasons and SLA: see ``brandpulse.inbox``),
-        and record new spikes."""
+        and record new spikes (looked for when mentions arrived since the last look, else
+        every ``SPIKE_RECHECK_MINUTES``)."""
         from brandpulse.inbox import raise_alerts, record_spikes
+        from storage.progress import newest_mention_id
 
         now = self._now()
         raised = raise_alerts(self.config, self.repo, now=now)
-        record_spikes(self.config, self.repo, now=now)
+        # Spike detection reads the baseline weeks' mentions: run it when something new
+        # arrived since the last check, else at most every SPIKE_RECHECK_MINUTES.
+        newest = newest_mention_id(self.repo.engine)
+        last = get_state(self.repo.engine, SPIKES_CHECKED)
+        if (
+            last is None
+            or newest > int(last["upto"])
+            or now - datetime.fromisoformat(last["at"]) >= timedelta(minutes=SPIKE_RECHECK_MINUTES)
+            or now < datetime.fromisoformat(last["at"])
+        ):
+            record_spikes(self.config, self.repo, now=now)
+            set_state(self.repo.engine, SPIKES_CHECKED, {"upto": newest, "at": now.isoformat()})
         return raised
 
     def health_and_silent(self) -> tuple[list[SourceHealth], list[str]]:

@@ -1,35 +1,34 @@
 """RSS, Atom and JSON Feed listener, with conditional GET and Google Alerts support.
 
-RSS and Atom are parsed by feedparser; JSON Feed (1.0/1.1, which feedparser 6 does not
-read) by :func:`parse_json_feed`. The cursor keeps the server's ETag and Last-Modified,
-so an unchanged feed costs one 304 response. Google Alerts entries link through
-``google.com/url?...&url=<target>`` and highlight the query with ``<b>``: both are
-undone so the stored URL is the article's and the text is plain.
+RSS and Atom are parsed by feedparser, except plain RSS 2.0 / Atom 1.0 feeds, which lxml
+reads into the same records much faster (:mod:`listeners.feeds_fast`); JSON Feed (1.0/1.1,
+which feedparser 6 does not read) by :func:`parse_json_feed`. The cursor keeps the
+server's ETag and Last-Modified, so an unchanged feed costs one 304 response. Google
+Alerts entries link through ``google.com/url?...&url=<target>`` and highlight the query
+with ``<b>``: both are undone so the stored URL is the article's and the text is plain.
 """
 
 from __future__ import annotations
 
 import calendar
-import hashlib
 import json
 import logging
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
-from urllib.parse import parse_qs, urlsplit
 
 import feedparser
 from pydantic import Field
 
 from listeners.base import BaseListener, Batch, ListenerSettings
 from listeners.errors import MalformedResponse
+from listeners.feeds_fast import fallback_id as _fallback_id
+from listeners.feeds_fast import parse_plain_xml, unwrap_google_redirect
 from listeners.html_text import html_to_text
 from storage.records import Mention
 
 logger = logging.getLogger(__name__)
-
-_GOOGLE_REDIRECT_HOSTS = {"www.google.com", "google.com"}
 
 
 class FeedSettings(ListenerSettings):
@@ -39,16 +38,6 @@ class FeedSettings(ListenerSettings):
     max_entries: int = Field(
         default=500, ge=1, description="Most entries read from one fetch (newest first)."
     )
-
-
-def unwrap_google_redirect(url: str) -> str:
-    """``https://www.google.com/url?...&url=TARGET&...`` → TARGET; other URLs unchanged."""
-    parts = urlsplit(url)
-    if parts.hostname in _GOOGLE_REDIRECT_HOSTS and parts.path == "/url":
-        target = parse_qs(parts.query).get("url") or parse_qs(parts.query).get("q")
-        if target and target[0].startswith(("http://", "https://")):
-            return target[0]
-    return url
 
 
 def _struct_to_datetime(value: Any) -> datetime | None:
@@ -68,10 +57,6 @@ def _iso_to_datetime(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _fallback_id(*parts: str) -> str:
-    return "sha1:" + hashlib.sha1("\n".join(parts).encode()).hexdigest()
 
 
 _OPEN_ENTRY = re.compile(rb"<(?:[A-Za-z0-9_]+:)?(?:item|entry)[\s>/]")
@@ -94,6 +79,9 @@ def parse_feed(body: bytes, *, source: str, url: str) -> tuple[list[Mention], li
     """
     if body.lstrip()[:1] == b"{":
         return parse_json_feed(body, source=source, url=url), []
+    plain = parse_plain_xml(body, source=source)
+    if plain is not None:  # lxml read it exactly as feedparser would, 10-50x faster
+        return plain, []
     parsed = feedparser.parse(body)
     warnings: list[str] = []
     problem = (

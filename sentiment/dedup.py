@@ -22,11 +22,15 @@ Method
    or a retweet with a comment match its source; Jaccard for short texts keeps "thank you" from
    matching every long text that happens to contain it.
 4. **Candidates without all pairs**: prefix filtering (the exact all-pairs similarity join of
-   Bayardo et al., WWW 2007). Shingles are ordered by document frequency, rarest first; if
-   ``sim(A, B) >= t`` the first ``|A| - ceil(t·|A|) + 1`` shingles of the smaller set ``A`` must
-   occur in ``B``, so probing an inverted index with that prefix finds every qualifying pair.
-   Candidates are then verified exactly, so the result equals all-pairs comparison (no
-   MinHash false negatives) at a cost close to linear for social-media text.
+   Bayardo et al., WWW 2007), on numpy arrays (:func:`candidate_pairs`). Shingles are ordered
+   by document frequency, rarest first; if ``sim(A, B) >= t`` for the smaller set ``A`` then
+   ``|A ∩ B| >= a = ceil(t·|A|)``, so ``B`` holds at least ``s = min(8, a)`` of the first
+   ``|A| - a + s`` shingles of ``A``: probing an inverted index with that prefix and keeping
+   the sets met at least ``s`` times finds every qualifying pair (asking for ``s`` shared
+   shingles instead of one verifies a fourth to a tenth of the pairs). Postings are sorted
+   by set size, so a probe reads only the sets it may pair with. Candidates are then
+   verified exactly (except pairs already in one group), so the result equals all-pairs
+   comparison (no MinHash false negatives) at a cost close to linear for social-media text.
 5. **Numbers must agree**: a pair above the threshold is still two stories when the shorter
    text (fewer shingles) has a number the other lacks. Templated news ("Insider Cal
    Henderson sold 1,500 shares ... on Friday, July 5th" / "... sold 99,342 shares ... June
@@ -43,16 +47,18 @@ from __future__ import annotations
 
 import itertools
 import logging
-import math
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import MutableMapping, Sequence
 
+from sentiment import prefix_filter
+
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "candidate_pairs",
     "is_near_duplicate",
     "near_duplicate_groups",
     "new_duplicate_pairs",
@@ -80,6 +86,20 @@ _REPEAT = re.compile(r"(\w)\1{2,}")
 _TATWEEL = "\u0640"
 
 
+class _DroppedChars(dict[int, int | None]):
+    """``str.translate`` table deleting combining marks (category Mn) and the Arabic
+    tatweel; each code point's category is looked up once, on first sight."""
+
+    def __missing__(self, code: int) -> int | None:
+        ch = chr(code)
+        value = None if ch == _TATWEEL or unicodedata.category(ch) == "Mn" else code
+        self[code] = value
+        return value
+
+
+_DROPPED = _DroppedChars()
+
+
 def normalise_for_dedup(text: str, *, max_chars: int = _MAX_CHARS) -> str:
     """Normalise ``text`` for near-duplicate comparison (see the module docstring).
 
@@ -92,10 +112,9 @@ def normalise_for_dedup(text: str, *, max_chars: int = _MAX_CHARS) -> str:
     text = _RT.sub(" ", text)
     text = _MENTION.sub(" ", text)
     text = _TRAIL_TAGS.sub(" ", _LEAD_TAGS.sub(" ", text.strip()))
-    decomposed = unicodedata.normalize("NFKD", text)
-    text = "".join(
-        ch for ch in decomposed if ch != _TATWEEL and unicodedata.category(ch) != "Mn"
-    ).casefold()
+    if not text.isascii():  # ASCII has nothing to decompose and no marks
+        text = unicodedata.normalize("NFKD", text).translate(_DROPPED)
+    text = text.casefold()
     text = _NON_WORD.sub(" ", text)
     text = _REPEAT.sub(r"\1\1", text)
     return text.strip()[:max_chars]
@@ -107,7 +126,7 @@ def _shingles_of(norm: str, *, k: int = _SHINGLE) -> frozenset[str]:
         return frozenset()
     if len(norm) <= k:
         return frozenset((norm,))
-    return frozenset(norm[i : i + k] for i in range(len(norm) - k + 1))
+    return frozenset([norm[i : i + k] for i in range(len(norm) - k + 1)])
 
 
 def _shingles(text: str, *, k: int = _SHINGLE, max_chars: int = _MAX_CHARS) -> frozenset[str]:
@@ -218,53 +237,50 @@ def near_duplicate_groups(
             grouping a sliding window of texts normalises each text once); None: no cache.
 
     Cost: exact (equal to comparing all pairs) but close to linear on social-media text;
-    about 3,000-4,000 short texts per second on one core, 10,000 tweets in about 3 s
-    (see ``benchmarks/bench_topics_dedup.py``).
+    10,000 mentions of the throughput benchmark in about 1-2 s on one core, most of it
+    normalising the texts (see ``benchmarks/bench_pipeline.py``).
     """
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
     n = len(texts)
     docs = [_cached_doc(t, cache) for t in texts]
-    sets = [d.shingles for d in docs]
-    df: dict[str, int] = defaultdict(int)
-    for s in sets:
-        for g in s:
-            df[g] += 1
-    index: dict[str, list[int]] = defaultdict(list)
-    for i, s in enumerate(sets):
-        for g in s:
-            index[g].append(i)
-
-    # One global order, rarest first (ties by the shingle): each text's prefix is then
-    # sorted by a precomputed rank, not by building a (df, shingle) tuple per comparison.
-    rank = {g: r for r, g in enumerate(sorted(df, key=lambda g: (df[g], g)))}
-    by_rank = rank.__getitem__
     uf = _UnionFind(n)
-    n_candidates = 0
-    for i, s in enumerate(sets):
-        size = len(s)
-        if not size:
-            continue
-        prefix_len = size - math.ceil(threshold * size - 1e-9) + 1
-        prefix = sorted(s, key=by_rank)[:prefix_len]
-        seen: set[int] = set()
-        for g in prefix:
-            if df[g] == 1:
-                continue
-            for j in index[g]:
-                if j == i or j in seen:
-                    continue
-                # Each pair is probed from its smaller member (ties: from the lower index).
-                size_j = len(sets[j])
-                if size_j < size or (size_j == size and j < i):
-                    continue
-                seen.add(j)
-        n_candidates += len(seen)
-        for j in seen:
+    pairs = candidate_pairs([d.shingles for d in docs], threshold, min_containment)
+    verified = 0
+    for i, j in pairs:
+        # A pair already in one group (through others) needs no verification.
+        if uf.find(i) != uf.find(j):
+            verified += 1
             if _same_story(docs[i], docs[j], threshold, min_containment):
                 uf.union(i, j)
-    logger.debug("near_duplicate_groups: %d texts, %d candidate pairs verified", n, n_candidates)
+    logger.debug(
+        "near_duplicate_groups: %d texts, %d candidate pairs, %d verified", n, len(pairs), verified
+    )
     return [uf.find(i) for i in range(n)]
+
+
+#: Shingles a candidate must share with the (lengthened) prefix of the smaller set.
+_PREFIX_SHARED = 8
+
+
+def candidate_pairs(
+    sets: Sequence[frozenset[str]],
+    threshold: float = DEFAULT_THRESHOLD,
+    min_containment: int = _MIN_CONTAINMENT,
+) -> list[tuple[int, int]]:
+    """Every pair ``(i, j)`` of ``sets`` that can reach ``threshold`` (a superset of the
+    pairs whose similarity is at or above it), each pair once, probed from its smaller set
+    (ties: the lower index first).
+
+    Prefix filtering (see the module docstring) on numpy arrays: shingles are ranked by
+    document frequency (rarest first, ties by their hash); a pair with ``|A ∩ B| >= a``
+    (``a = ceil(threshold · |A|)``, which both similarities require of the smaller set
+    ``A``) shares at least ``s = min(8, a)`` shingles with the first ``|A| - a + s``
+    shingles of ``A``, so only pairs sharing that many there are returned. Shingles are
+    compared by their 64-bit hash here (a collision only adds a candidate); callers verify
+    every candidate on the shingle sets themselves.
+    """
+    return prefix_filter.candidate_pairs(sets, threshold, min_containment, shared=_PREFIX_SHARED)
 
 
 def new_duplicate_pairs(

@@ -46,7 +46,14 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["STOPWORD_LANGUAGES", "Topic", "cluster_topics", "stopwords", "topic_of_each"]
+__all__ = [
+    "STOPWORD_LANGUAGES",
+    "Topic",
+    "cluster_topics",
+    "default_embed",
+    "stopwords",
+    "topic_of_each",
+]
 
 Embedder = Callable[[Sequence[str]], np.ndarray]
 
@@ -117,6 +124,12 @@ def _default_embed(texts: Sequence[str]) -> np.ndarray:
         embedder = _default_embedder
     assert isinstance(embedder, UseEmbedder)
     return embedder.embed([normalise(t) for t in texts])
+
+
+def default_embed(texts: Sequence[str]) -> np.ndarray:
+    """What :func:`cluster_topics` embeds with by default: the shared multilingual USE
+    model, ``(len(texts), 512)`` float32 rows (callers that store vectors wrap this)."""
+    return _default_embed(texts)
 
 
 def _tokens(text: str) -> list[str]:

@@ -156,13 +156,16 @@ class AnalysisStore(Store):
 
     def set_topics(self, topics: dict[int, str]) -> None:
         """Store a topic label per mention id (mentions without analysis are ignored)."""
-        with Session(self.engine) as session, session.begin():
-            for mention_id, topic in topics.items():
-                session.execute(
-                    update(m.Analysis)
-                    .where(col(m.Analysis.mention_id) == mention_id)
-                    .values(topic=topic)
-                )
+        if not topics:
+            return
+        # One prepared UPDATE, executed for every row (executemany).
+        stmt = (
+            update(m.Analysis)
+            .where(col(m.Analysis.mention_id) == bindparam("mid"))
+            .values(topic=bindparam("topic"))
+        )
+        with self.engine.begin() as connection:
+            connection.execute(stmt, [{"mid": k, "topic": v} for k, v in topics.items()])
 
     def set_override(self, mention_id: int, label: str, *, note: str | None = None) -> None:
         """Record a human label for a mention; it wins over every model from now on.

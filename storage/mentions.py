@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, SQLColumnExpression, and_, func, select, update
+from sqlalchemy import Connection, SQLColumnExpression, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
@@ -17,6 +17,7 @@ from storage import models as m
 from storage.base import Store, brands_of, chunks
 from storage.labels import effective_label_sql, effective_score_sql
 from storage.models import utcnow
+from storage.pg_bulk import copy_links, copy_mentions
 from storage.records import PendingText, SaveResult, StoredMention
 from storage.sources import mark_success
 
@@ -67,8 +68,7 @@ class MentionStore(Store):
             index_elements=["source", "external_id"]
         )
         insert_link = self._insert(m.MentionBrand).on_conflict_do_nothing()
-        # sqlite3 sums an executemany's row counts; psycopg reports -1 for it.
-        sane_rowcount = self.engine.dialect.name == "sqlite"
+        postgres = self.engine.dialect.name == "postgresql"
         with Session(self.engine) as session, session.begin():
             brand_ids = self._brand_id_map(session)
             connection = session.connection()
@@ -81,13 +81,12 @@ class MentionStore(Store):
                 }.values())  # fmt: skip
                 rows.reverse()  # the first of a repeated external id wins, as in SQL
                 external_ids = [r["external_id"] for r in rows]
-                if sane_rowcount:  # the rows the executemany inserted, summed by the driver
+                if postgres:  # COPY, one INSERT ... SELECT and the ids: see pg_bulk
+                    added, ids = copy_mentions(connection, rows)
+                    inserted += added
+                else:  # sqlite3 sums the executemany's row counts
                     inserted += connection.execute(insert_mention, rows).rowcount
-                else:
-                    known = self._ids_of(connection, source, external_ids)
-                    connection.execute(insert_mention, rows)
-                    inserted += sum(1 for r in rows if r["external_id"] not in known)
-                ids = self._ids_of(connection, source, external_ids)
+                    ids = self._ids_of(connection, source, external_ids)
                 links = list(
                     dict.fromkeys(
                         (ids[mention.external_id], brand_ids[brand])
@@ -96,7 +95,9 @@ class MentionStore(Store):
                         if brand in brand_ids and mention.external_id in ids
                     )
                 )
-                if links:
+                if links and postgres:
+                    copy_links(connection, links)
+                elif links:
                     connection.execute(
                         insert_link, [{"mention_id": mid, "brand_id": bid} for mid, bid in links]
                     )
@@ -161,22 +162,33 @@ class MentionStore(Store):
 
     def set_story_ids(self, stories: dict[int, int]) -> int:
         """Record ``mention id → story id`` (the earliest near-duplicate's id); returns how
-        many mentions changed story."""
-        changed = 0
-        with Session(self.engine) as session, session.begin():
-            for mention_id, story_id in stories.items():
-                value = None if story_id == mention_id else story_id
-                # On the connection: a Core UPDATE, whose result has the row count.
-                result = session.connection().execute(
-                    update(m.Mention)
-                    .where(
-                        col(m.Mention.id) == mention_id,
-                        col(m.Mention.story_id).is_distinct_from(value),
+        many mentions changed story.
+
+        The stored story ids are read in chunks and only the changed rows are written, with
+        one prepared UPDATE for all of them (executemany), in one transaction.
+        """
+        wanted = {mid: (None if story == mid else story) for mid, story in stories.items()}
+        changed: list[dict[str, int | None]] = []
+        with self.engine.begin() as connection:
+            for chunk in chunks(list(wanted)):
+                rows = connection.execute(
+                    select(col(m.Mention.id), col(m.Mention.story_id)).where(
+                        col(m.Mention.id).in_(chunk)
                     )
-                    .values(story_id=value)
+                ).all()
+                changed += [
+                    {"mid": mid, "story": wanted[mid]}
+                    for mid, story in rows
+                    if mid is not None and story != wanted[mid]
+                ]
+            if changed:
+                connection.execute(
+                    update(m.Mention)
+                    .where(col(m.Mention.id) == bindparam("mid"))
+                    .values(story_id=bindparam("story")),
+                    changed,
                 )
-                changed += result.rowcount
-        return changed
+        return len(changed)
 
     def mentions(
         self,

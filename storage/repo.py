@@ -16,6 +16,7 @@ Short transactions; upserts via ON CONFLICT (PostgreSQL and SQLite).
 
 from __future__ import annotations
 
+import storage.cycle_state  # noqa: F401  (its tables join the metadata checked against migrations)
 from storage.alerts import AlertStore
 from storage.analyses import AnalysisStore
 from storage.base import MAX_ERROR_CHARS

@@ -132,6 +132,31 @@ def test_prefix_filtering_equals_all_pairs_comparison(threshold: float) -> None:
     )
 
 
+@pytest.mark.parametrize("shared", [1, 2, 4, 8])
+@pytest.mark.parametrize("threshold", [0.5, DEFAULT_THRESHOLD, 0.9])
+def test_candidates_hold_every_pair_at_the_threshold(
+    threshold: float, shared: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # However many prefix shingles a candidate must share, no qualifying pair is lost.
+    monkeypatch.setattr(dedup, "_PREFIX_SHARED", shared)
+    texts = [p[k] for p in PAIRS for k in ("a", "b")] + [e["text"] for e in FEED]
+    docs = [dedup._Doc(t) for t in texts]
+    expected = {
+        (i, j)
+        for i in range(len(docs))
+        for j in range(i + 1, len(docs))
+        if dedup._sim(docs[i].shingles, docs[j].shingles, 40) >= threshold
+    }
+    assert expected  # the fixture has pairs above every threshold tested
+    found = {
+        (min(i, j), max(i, j))
+        for i, j in dedup.candidate_pairs([d.shingles for d in docs], threshold)
+    }
+    assert expected <= found
+    if shared > 1:
+        assert len(found) < len(docs) * (len(docs) - 1) // 2
+
+
 def test_group_ids_are_first_member_indices() -> None:
     texts = [p[k] for p in PAIRS for k in ("a", "b")]
     groups = near_duplicate_groups(texts)

@@ -59,7 +59,7 @@ def _self_join_counts(
         .where(own_id.in_(ids))
         .group_by(own_id)
     )
-    return {int(mid): int(n) for mid, n in session.execute(stmt).all()}
+    return {int(mid or 0): int(n) for mid, n in session.execute(stmt).all()}
 
 
 def test_duplicate_counts_equal_the_self_join(repo: Repository) -> None:
@@ -159,7 +159,7 @@ def test_topics_are_reclustered_only_when_the_negatives_change(
 
     calls: list[int] = []
 
-    def fake_cluster(texts: list[str]) -> list[object]:
+    def fake_cluster(texts: list[str], **_: object) -> list[object]:
         calls.append(len(texts))
         return []
 
@@ -217,3 +217,104 @@ def test_new_pairs_added_to_earlier_groups_equal_grouping_everything() -> None:
             ri, rj = find(i), find(j)
             parent[max(ri, rj)] = min(ri, rj)
         assert [find(i) for i in range(len(texts))] == near_duplicate_groups(texts)
+
+
+def test_a_restarted_process_skips_grouping_and_topics_when_nothing_is_new(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sentiment.topics
+
+    bad = "Acme is terrible, awful, the worst service I have ever used, I hate it"
+    pipeline.repo.save_mentions("news", [_mention(i, f"{bad} #{i}") for i in range(1, 6)])
+    pipeline.analyze()
+    pipeline.group_stories()
+    calls: list[int] = []
+
+    def fake_cluster(texts: list[str], **_: object) -> list[object]:
+        calls.append(len(texts))
+        return []
+
+    monkeypatch.setattr(sentiment.topics, "cluster_topics", fake_cluster)
+    pipeline.update_topics()
+    assert calls == [5]
+
+    restarted = Pipeline(pipeline.config, repo=pipeline.repo, analyzer=pipeline.analyzer)
+    reads: list[int] = []
+    real = restarted.repo.recent_for_grouping
+
+    def counting(**kwargs: object) -> object:
+        reads.append(1)
+        return real(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(restarted.repo, "recent_for_grouping", counting)
+    assert restarted.group_stories() == 0
+    assert restarted.update_topics() == {"Acme": []}
+    assert (reads, calls) == ([], [5])  # the stored state said nothing is new
+    # A new copy of a stored story: the restarted process compares it with the window.
+    restarted.repo.save_mentions("news", [_mention(6, "RT @x: " + f"{bad} #1")])
+    assert restarted.group_stories() == 1
+    assert reads == [1]
+
+
+def test_stored_embeddings_are_reused_across_processes(repo: Repository) -> None:
+    import numpy as np
+
+    from brandpulse.topic_cache import StoredEmbedder
+
+    embedded: list[str] = []
+
+    def embed(texts: object) -> np.ndarray:
+        batch = list(texts)  # type: ignore[call-overload]
+        embedded.extend(batch)
+        return np.array([[len(t), t.count("a"), 1.0] for t in batch], dtype=np.float32)
+
+    first = StoredEmbedder(repo.engine, embed=embed)
+    vectors = first(["a cat", "a banana", "a cat"])
+    assert embedded == ["a cat", "a banana"]  # each distinct text once
+    again = StoredEmbedder(repo.engine, embed=embed)  # another process, same database
+    expected = [[8, 4, 1], [5, 2, 1], [5, 2, 1]]  # stored, stored, new
+    assert again(["a banana", "a cat", "a bat"]).tolist() == expected
+    assert vectors.tolist() == [[5, 2, 1], [8, 4, 1], [5, 2, 1]]
+    assert embedded == ["a cat", "a banana", "a bat"]
+    assert again.embedded == 1
+    # A read-only caller reads stored vectors and writes nothing.
+    reader = StoredEmbedder(repo.engine, embed=embed, store=False)
+    reader(["a dog"])
+    reader(["a dog"])
+    assert embedded[-2:] == ["a dog", "a dog"]
+
+
+def test_spikes_are_looked_for_when_mentions_arrived_or_an_hour_passed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import brandpulse.inbox
+
+    clock = [NOW]
+    path = tmp_path / "bp.toml"
+    path.write_text(CONFIG.format(db=tmp_path / "bp.db", out=tmp_path / "out"))
+    pipeline = Pipeline(load_config(path, env={}), analyzer=VaderAnalyzer(), now=lambda: clock[0])
+    looked: list[datetime] = []
+
+    def record(_config: object, _repo: object, *, now: datetime) -> list[object]:
+        looked.append(now)
+        return []
+
+    monkeypatch.setattr(brandpulse.inbox, "record_spikes", record)
+    pipeline.repo.save_mentions("news", [_mention(1)])
+    pipeline.raise_alerts()
+    pipeline.raise_alerts()  # nothing new, no time passed
+    clock[0] = NOW + timedelta(minutes=30)
+    pipeline.raise_alerts()
+    assert looked == [NOW]
+    pipeline.repo.save_mentions("news", [_mention(2)])
+    pipeline.raise_alerts()
+    clock[0] = NOW + timedelta(minutes=91)
+    pipeline.raise_alerts()
+    assert looked == [NOW, NOW + timedelta(minutes=30), NOW + timedelta(minutes=91)]
+
+
+def test_postgres_copy_writes_every_column_of_a_mention_row() -> None:
+    from storage.mentions import _mention_row
+    from storage.pg_bulk import COLUMNS
+
+    assert set(COLUMNS) == set(_mention_row(_mention(1), NOW))

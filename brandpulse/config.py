@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from brandpulse import config_delivery as cd  # routes, [delivery], digest time zone
+from brandpulse.config_analysis import AnalysisConfig as AnalysisConfig  # re-exported
 from brandpulse.config_checks import check_cron, check_database_url
 from brandpulse.config_engine import ENGINE, EngineConfig
 from brandpulse.config_groups import COMPETITORS_OF, check_brands
@@ -183,25 +184,6 @@ class CrawlConfig(_Model):
         if self.user_agent:
             settings["USER_AGENT"] = self.user_agent
         return settings
-
-
-class AnalysisConfig(_Model):
-    backend: Literal["cascade", "auto", "vader", "multilingual", "accurate", "transformers"] = (
-        Field(
-            default="cascade",
-            description="cascade (multilingual, plus the accurate e5 model for unsure texts and "
-            "negatives), auto (VADER for clear English positives), vader, multilingual, accurate.",
-        )
-    )
-    model_dir: str | None = Field(
-        default=None, description='Local model folder for backend = "transformers".'
-    )
-    batch_size: int = Field(
-        default=defaults.ANALYSIS_BATCH_SIZE,
-        ge=1,
-        le=10_000,
-        description="Texts per classification batch.",
-    )
 
 
 AlertLabel = Literal["negative", "neutral", "positive"]

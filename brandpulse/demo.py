@@ -4,7 +4,8 @@ Every source kind BrandPulse has is served from ``demo_data/`` by one
 :class:`~brandpulse.replay.ReplayServer`: feeds and pages by path, recorded API replies by
 method and path (Reddit's OAuth token POST and listings from a PRAW cassette, Mastodon
 timelines from vcr cassettes, Hacker News search, App Store reviews, Google Play's
-``batchexecute`` POST), and real labeled Arabic and Bulgarian posts as JSON Feeds of posts.
+``batchexecute`` POST), an Amazon product page for the ``amazon`` crawl, and real labeled
+Arabic and Bulgarian posts as JSON Feeds of posts.
 ``demo_data/README.md`` says where each recording comes from.
 """
 
@@ -41,6 +42,11 @@ SOCIAL_FEEDS: dict[str, tuple[str, str, str, str]] = {
         "bg",
         "https://github.com/jerbarnes/typology_of_crosslingual",
     ),
+}
+
+#: Pages the demo's crawls read: path → file (Amazon's product page path, as recorded).
+AMAZON_PAGES: dict[str, str] = {
+    "/dp/B09BG96KFJ": "amazon/amazon_com_dp_B09BG96KFJ_reviews.html",
 }
 
 _CONTENT_TYPES = {".xml": "application/xml", ".json": "application/json"}
@@ -123,6 +129,11 @@ def demo_routes() -> tuple[dict[tuple[str, str], list[Reply]], dict[str, Page]]:
             _CONTENT_TYPES.get(path.suffix, "text/plain"),
             path.read_bytes(),
         )
+    # Crawled pages: the Amazon product page rebuilt around recorded review markup, at its
+    # amazon.com path; the replay server's own robots.txt lets the crawl read it.
+    for target, file in AMAZON_PAGES.items():
+        pages[target] = ("text/html", (DEMO_DATA / file).read_bytes())
+    pages["/robots.txt"] = ("text/plain", "User-agent: *\nDisallow:\n")
     for target, (file, title, language, home) in SOCIAL_FEEDS.items():
         posts = json.loads((DEMO_DATA / file).read_text(encoding="utf-8"))
         body = social_feed(posts, title=title, language=language, home=home)

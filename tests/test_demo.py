@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from brandpulse.cli import app
 from brandpulse.config import load_config
 from brandpulse.demo import DEMO_DATA, demo_routes
+from domain.kinds import crawl_type
 
 runner = CliRunner()
 DELETED = {"[deleted]", "[removed]", ""}
@@ -65,7 +66,10 @@ def inbox(out: Path, state: str = "open") -> list[dict[str, Any]]:
 
 
 def source_types(out: Path) -> dict[str, str]:
-    return {s.name: s.type for s in load_config(out / "brandpulse.toml").sources}
+    """Source and crawl name → stored source type (``crawl:amazon`` for an Amazon crawl)."""
+    config = load_config(out / "brandpulse.toml")
+    types = {s.name: s.type for s in config.sources}
+    return types | {c.name: crawl_type(c.spider) for c in config.crawls}
 
 
 def export(out: Path) -> list[dict[str, Any]]:
@@ -81,14 +85,15 @@ def test_inbox_opens_with_customers_in_several_languages(demo_run: DemoRun) -> N
     items = inbox(out)
     types = source_types(out)
     sources = {types[i["source"]] for i in items}
-    assert {"googleplay", "appstore", "social_feed", "hackernews"} <= sources, sources
+    assert {"googleplay", "appstore", "social_feed", "hackernews", "crawl:amazon"} <= sources
     assert {i["source_kind"] for i in items} == {"post", "review", "article"}
     assert {"en", "ar", "bg", "ja"} <= {i["language"] for i in items}
     # Customers' posts and reviews first, not press: the top five are reviews and posts.
     assert all(i["source_kind"] != "article" for i in items[:5]), items[:5]
     assert all(i["state"] == "open" for i in items)
     # Every own brand with recorded complaints is in the queue.
-    assert {"Twitter", "REALITY", "Kino Arena", "Apple", "Slack"} <= {i["brand"] for i in items}
+    own = {"Twitter", "REALITY", "Kino Arena", "Apple", "Slack", "Lenovo"}
+    assert own <= {i["brand"] for i in items}
 
 
 def test_no_alert_for_a_good_review_or_deleted_content(demo_run: DemoRun) -> None:
@@ -98,11 +103,11 @@ def test_no_alert_for_a_good_review_or_deleted_content(demo_run: DemoRun) -> Non
     for item in every:
         assert item["rating"] is None or item["rating"] <= 3, item["text"]
         assert (item["text"] or "").strip() not in DELETED
-    # The 5-star Google Play review and the 4-star App Store reviews (REALITY, and Google,
-    # a competitor) are stored, not alerted.
+    # The 5-star Google Play and Amazon reviews and the 4-star App Store reviews (REALITY,
+    # and Google, a competitor) are stored, not alerted.
     rows = export(out)
     good = [r for r in rows if r["rating"] is not None and r["rating"] >= 4]
-    assert len(good) == 3
+    assert len(good) == 4
     assert not {r["id"] for r in good} & {i["mention_id"] for i in every}
     assert not [r for r in rows if (r["text"] or "").strip() in DELETED - {""}]
 
@@ -117,6 +122,7 @@ def test_every_request_was_answered_by_a_recording(demo_run: DemoRun) -> None:
         "reddit", "reddit-askreddit", "hackernews", "mastodon", "appstore-reality-jp",
         "appstore-google-us", "googleplay-twitter", "arabic-tweets", "bulgarian-reviews",
         "google-alerts-slack", "bluesky", "github", "stackoverflow", "youtube-comments",
+        "amazon-lenovo-flex5",
     ):  # fmt: skip
         line = next(ln for ln in output.splitlines() if ln.strip().startswith(name + ":"))
         assert " items, " in line and " new" in line, line
@@ -128,20 +134,27 @@ def test_competitor_report_compares_each_client_with_its_competitors(demo_run: D
     out, _, _ = demo_run
     data = json.loads((out / "digests" / "competitors.json").read_text(encoding="utf-8"))
     comparisons = {c["own_brand"]: c for c in data["comparisons"]}
-    assert list(comparisons) == ["Slack", "Apple", "Twitter", "Kino Arena", "REALITY"]
+    assert list(comparisons) == ["Slack", "Apple", "Twitter", "Kino Arena", "REALITY", "Lenovo"]
     for own, comparison in comparisons.items():
         assert [b["brand"] for b in comparison["brands"] if b["is_own"]] == [own]
     assert {b["brand"] for b in comparisons["Apple"]["brands"]} == {"Apple", "Samsung", "Google"}
+    # A client no brand competes with (competitors_of) is compared with nobody: alone.
+    assert [b["brand"] for b in comparisons["Lenovo"]["brands"]] == ["Lenovo"]
     assert {b["brand"] for b in comparisons["Slack"]["brands"]} == {
         "Slack", "Microsoft Teams", "Discord",
     }  # fmt: skip
     rated = {b["brand"]: b for b in data["brands"] if b["reviews"]}
-    assert {"REALITY", "Twitter", "Google"} <= set(rated), rated.keys()
+    assert {"REALITY", "Twitter", "Google", "Lenovo"} <= set(rated), rated.keys()
+    (lenovo,) = rated["Lenovo"]["review_sources"]
+    assert (lenovo["source"], lenovo["kind"], lenovo["reviews"]) == (
+        "amazon-lenovo-flex5", "crawl:amazon", 2,
+    )  # fmt: skip
+    assert lenovo["stars"] == {"1": 1, "2": 0, "3": 0, "4": 0, "5": 1}
     google = rated["Google"]["review_sources"][0]
     assert (google["source"], google["reviews"]) == ("appstore-google-us", 6)
     assert google["stars"] == {"1": 3, "2": 2, "3": 0, "4": 1, "5": 0}
     html = (out / "digests" / "competitors.html").read_text(encoding="utf-8")
-    assert html.count('<h2 class="cmp">') == 5 and "Samsung (you)" not in html
+    assert html.count('<h2 class="cmp">') == 6 and "Samsung (you)" not in html
 
 
 def test_served_labeled_posts_are_real_and_mostly_classified_as_labeled(
@@ -171,6 +184,27 @@ def test_thank_you_list_is_customers_not_press(demo_run: DemoRun) -> None:
     press = ("google-alerts-slack", "techcrunch", "inessential-blog", "youtube-channel")
     assert not [e for e in entries if any(f"| {p} |" in e for p in press)], entries
     assert any("googleplay-twitter" in e for e in entries)  # the 5-star review
+    # the 5-star Amazon review (Sergio M.'s, recorded on the Lenovo Flex 5 product page)
+    assert any("| amazon-lenovo-flex5 | Sergio M. |" in e for e in entries), entries
+
+
+def test_amazon_crawl_alerts_the_one_star_review_not_the_five_star_one(
+    demo_run: DemoRun,
+) -> None:
+    """The Amazon spider's crawl of the recorded Lenovo Flex 5 product page (/dp/): its
+    1-star review ("DO NOT UPDATE THE BIOS", R3DNSUPMLBILDY) is an open alert for Lenovo,
+    its 5-star review (R2FDN0ZKCNDDLZ) is stored and not alerted."""
+    out, _, _ = demo_run
+    alerts = [i for i in inbox(out, "all") if i["source"] == "amazon-lenovo-flex5"]
+    assert [(a["brand"], a["rating"], a["state"]) for a in alerts] == [("Lenovo", 1.0, "open")]
+    assert alerts[0]["author"] == "Daniel G. Alexis"
+    assert alerts[0]["text"].startswith("Be careful with this, DO NOT UPDATE THE BIOS")
+    rows = [r for r in export(out) if r["source"] == "amazon-lenovo-flex5"]
+    assert sorted((r["external_id"], r["rating"]) for r in rows) == [
+        ("R2FDN0ZKCNDDLZ", 5.0), ("R3DNSUPMLBILDY", 1.0),
+    ]  # fmt: skip
+    five = next(r for r in rows if r["rating"] == 5.0)
+    assert five["id"] not in {a["mention_id"] for a in alerts}
 
 
 def test_output_ends_with_the_queue_and_the_commands(demo_run: DemoRun) -> None:
@@ -237,6 +271,14 @@ def test_routes_cover_every_configured_source() -> None:
         assert page.rsplit("/", 1)[-1] in text
     assert ("POST", "/api/v1/access_token") in routes
     assert ("POST", "/_/PlayStoreUi/data/batchexecute") in routes
+    # the crawls' start URLs are served pages (with the server's robots.txt)
+    config = load_config(
+        DEMO_DATA / "demo.toml", env={"BRANDPULSE_DEMO_URL": "", "BRANDPULSE_DEMO_DIR": "/x"}
+    )
+    assert config.crawls
+    for crawl in config.crawls:
+        assert all(url in pages for url in crawl.urls), crawl.urls
+    assert "/robots.txt" in pages
 
 
 def test_second_run_stores_nothing_new_and_keeps_handled_and_dismissed_closed(

@@ -103,6 +103,7 @@ def copy_fixtures() -> None:
         "github": ["github/search-issues.normalized-fixture.json"],
         "stackexchange": ["stackexchange/questions.json"],
         "youtube": ["youtube/test_comment_api_response.json"],
+        "amazon": ["pages/recorded/amazon_com_dp_B09BG96KFJ_reviews.html"],
     }.items():
         (OUT / sub).mkdir(parents=True, exist_ok=True)
         for name in names:

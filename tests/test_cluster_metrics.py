@@ -192,3 +192,34 @@ def test_a_bad_or_taken_metrics_address_stops_the_node_with_exit_2(tmp_path: Pat
     assert busy.returncode == 2, busy.stderr
     assert f"cannot serve metrics on 127.0.0.1:{port}" in busy.stderr
     assert "guest" not in busy.stdout + busy.stderr
+
+
+def test_the_scheduler_gauge_follows_the_lock_and_dispatches_are_counted_per_task() -> None:
+    """In process: the gauge is read at scrape time from ``Scheduler.leading``; the send
+    wrapper counts what the scheduler's ``send`` was given (standby: gauge 0)."""
+    from prometheus_client import generate_latest
+
+    from brandpulse.distributed.metrics import SchedulerMetrics
+
+    state = {"leading": False}
+    sent: list[tuple[str, tuple[object, ...], str | None]] = []
+    metrics = SchedulerMetrics("vm:1", lambda: state["leading"], host="vm")
+    send = metrics.counting(lambda name, args, task_id: sent.append((name, args, task_id)))
+
+    def text() -> str:
+        return generate_latest(metrics.registry).decode()
+
+    leader = 'brandpulse_scheduler_leader{host="vm",node="vm:1"}'
+    assert f"{leader} 0.0" in text()
+    state["leading"] = True
+    send("brandpulse.collect", ("f0000", "collect:f0000", "2026-12-01T12:00:00"), "x@1")
+    send("brandpulse.analyse", (), None)
+    send("brandpulse.analyse", (), None)
+    assert f"{leader} 1.0" in text()
+    assert len(sent) == 3 and sent[0][2] == "x@1"  # passed through unchanged
+    assert (
+        _total(text(), "brandpulse_scheduler_jobs_dispatched_total", task="brandpulse.analyse") == 2
+    )
+    assert (
+        _total(text(), "brandpulse_scheduler_jobs_dispatched_total", task="brandpulse.collect") == 1
+    )

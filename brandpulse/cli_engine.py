@@ -41,6 +41,17 @@ def _cluster_config(config: Any) -> Any:
     return cfg
 
 
+#: ``--metrics-listen``: a per-process port (see :mod:`brandpulse.distributed.metrics`).
+MetricsListenOption = Annotated[
+    str | None,
+    typer.Option(
+        envvar="BRANDPULSE_METRICS_LISTEN",
+        help='Serve this node\'s Prometheus metrics at "host:port"/metrics (one port per '
+        "process; default: none).",
+    ),
+]
+
+
 @app.command()
 def worker(
     config: ConfigOption = None,
@@ -51,6 +62,7 @@ def worker(
     name: Annotated[
         str | None, typer.Option(help="Node name shown by `status` (default: brandpulse-PID@host).")
     ] = None,
+    metrics_listen: MetricsListenOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Run a Celery worker node: collect, crawl, analyse and deliver tasks from the queue.
@@ -70,6 +82,10 @@ def worker(
     threads = str(max(1, (os.cpu_count() or 1) // processes))
     for var in BLAS_THREAD_VARS:
         os.environ.setdefault(var, threads)
+    if metrics_listen:
+        from brandpulse.distributed.metrics import start_worker
+
+        start_worker(metrics_listen)  # before the pool forks
     prepare_database(cfg)
     Node.set_config(cfg)
     celery_app = configure(cfg)
@@ -92,7 +108,11 @@ def worker(
 
 
 @app.command()
-def scheduler(config: ConfigOption = None, verbose: VerboseOption = False) -> None:
+def scheduler(
+    config: ConfigOption = None,
+    metrics_listen: MetricsListenOption = None,
+    verbose: VerboseOption = False,
+) -> None:
     """Run a scheduler node: run it on two or more nodes; one leads (PostgreSQL advisory
     lock) and dispatches every job slot once; another takes over within
     ``engine.leader_check_seconds`` of the leader's death. Stops on SIGTERM/SIGINT."""
@@ -101,6 +121,10 @@ def scheduler(config: ConfigOption = None, verbose: VerboseOption = False) -> No
     from brandpulse.distributed.leader import Scheduler
     from brandpulse.distributed.node import prepare_database
 
+    if metrics_listen:
+        from brandpulse.distributed.metrics import split_listen
+
+        split_listen(metrics_listen)  # a bad address fails before anything starts
     prepare_database(cfg)
     stop = threading.Event()
 
@@ -109,7 +133,17 @@ def scheduler(config: ConfigOption = None, verbose: VerboseOption = False) -> No
 
     signal.signal(signal.SIGTERM, on_stop)
     signal.signal(signal.SIGINT, on_stop)
-    Scheduler(cfg, stop=stop).run()
+    node = Scheduler(cfg, stop=stop)
+    metrics = None
+    if metrics_listen:
+        from brandpulse.distributed.metrics import start_scheduler
+
+        metrics = start_scheduler(node, metrics_listen)
+    try:
+        node.run()
+    finally:
+        if metrics is not None:
+            metrics.close()
 
 
 @app.command()

@@ -184,13 +184,18 @@ class Cluster:
         self.procs[name] = proc
         return proc
 
-    def worker(self, name: str, *, concurrency: int = 1) -> subprocess.Popen[bytes]:
+    def worker(
+        self, name: str, *, concurrency: int = 1, metrics: str | None = None
+    ) -> subprocess.Popen[bytes]:
+        """Start ``brandpulse worker`` named ``name@test`` (``metrics``: its
+        ``--metrics-listen`` address)."""
+        extra = ["--metrics-listen", metrics] if metrics else []
         return self._start(
-            name, ["worker", "--concurrency", str(concurrency), "--name", f"{name}@test"]
+            name, ["worker", "--concurrency", str(concurrency), "--name", f"{name}@test", *extra]
         )
 
-    def scheduler(self, name: str) -> subprocess.Popen[bytes]:
-        return self._start(name, ["scheduler"])
+    def scheduler(self, name: str, *, metrics: str | None = None) -> subprocess.Popen[bytes]:
+        return self._start(name, ["scheduler", *(["--metrics-listen", metrics] if metrics else [])])
 
     def kill(self, name: str) -> None:
         """SIGKILL the node ``name`` (its whole process group: worker and pool)."""

@@ -11,6 +11,7 @@ Modules::
     leader     ``brandpulse scheduler``: leader election and per-slot dispatch
     ratelimit  the per-domain token bucket in Redis shared by crawl tasks
     status     workers, queue depth, leader, claims and dead letters for ``status``
+    metrics    per-node Prometheus metrics (``--metrics-listen``) from Celery signals
 
 Needs the ``distributed`` extra (celery, redis); the single-process mode does not.
 """

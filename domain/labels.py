@@ -8,7 +8,10 @@ A mention can carry up to three labels:
 * the **model's label** for the whole mention.
 
 The *effective* label is the first of these that exists; its score follows it (see
-:func:`effective_score`). The same rules, written as SQL, are
+:func:`effective_score`). For a star-rated review, counts and the report also apply the
+rating rule of :mod:`domain.rating` to the text label (:func:`effective_rated_label`), so a
+1-star review whose text reads neutral counts as negative, as its alert does. The same
+rules, written as SQL, are
 :func:`storage.labels.effective_label_sql` and :func:`storage.labels.effective_score_sql`;
 tests pin that both agree.
 """
@@ -16,6 +19,8 @@ tests pin that both agree.
 from __future__ import annotations
 
 from typing import Literal
+
+from domain.rating import rated_label
 
 Label = Literal["negative", "neutral", "positive"]
 #: Every label, most negative first.
@@ -33,6 +38,26 @@ def effective_label(
     if brand_label is not None:
         return brand_label
     return model_label
+
+
+def effective_rated_label(
+    *,
+    correction: str | None,
+    brand_label: str | None,
+    model_label: str | None,
+    rating: float | None,
+    score: float | None,
+) -> str | None:
+    """:func:`effective_label`, then, unless a person corrected it, the star-rating rule
+    (:func:`domain.rating.rated_label`) for a rated mention: ``rating`` on a 1-5 scale
+    (None: unrated, the text label stands), ``score`` the text's polarity in [-1, 1]
+    (the brand's own score, else the model's). None when the mention is not analyzed."""
+    if correction is not None:
+        return correction
+    text = effective_label(correction=None, brand_label=brand_label, model_label=model_label)
+    if text is None or rating is None:
+        return text
+    return rated_label(text, rating=rating, score=score).label
 
 
 def effective_score(

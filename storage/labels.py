@@ -8,7 +8,9 @@ goes with it likewise (:func:`domain.labels.effective_score`).
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, case, func
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, case, func, literal, not_
+
+from domain.rating import CLEAR_POSITIVE_SCORE, HIGH_RATING, LOW_RATING
 
 
 def effective_label_sql(
@@ -27,6 +29,35 @@ def effective_label_sql(
     """
     brand = [] if brand_label is None else [brand_label]
     expression: ColumnElement[str | None] = func.coalesce(correction, *brand, model_label)
+    return expression
+
+
+def effective_rated_label_sql(
+    *,
+    correction: SQLColumnExpression[str | None],
+    brand_label: SQLColumnExpression[str | None],
+    model_label: SQLColumnExpression[str | None],
+    rating: SQLColumnExpression[float | None],
+    score: SQLColumnExpression[float | None],
+) -> ColumnElement[str | None]:
+    """:func:`domain.labels.effective_rated_label` in SQL: the correction, else the text
+    label (brand's own, else model's) passed through the star-rating rule of
+    :mod:`domain.rating` (1-2 stars negative unless the text is clearly positive; 4-5
+    stars turn a negative text neutral).
+
+    Args:
+        rating: the star rating column (1-5 scale, NULL when unrated).
+        score: the text's polarity (the brand's own score, else the model's).
+    """
+    text = func.coalesce(brand_label, model_label)
+    clearly_positive = and_(text == "positive", func.coalesce(score, 1.0) >= CLEAR_POSITIVE_SCORE)
+    rated = case(
+        (text.is_(None), text),
+        (and_(rating <= LOW_RATING, not_(clearly_positive)), literal("negative")),
+        (and_(rating >= HIGH_RATING, text == "negative"), literal("neutral")),
+        else_=text,
+    )
+    expression: ColumnElement[str | None] = func.coalesce(correction, rated)
     return expression
 
 

@@ -27,7 +27,7 @@ from sqlmodel import col
 from storage import models as m
 from storage.aggregates import Aggregate, latest_aggregates
 from storage.inbox_models import alert_states
-from storage.labels import effective_label_sql
+from storage.labels import effective_rated_label_sql
 
 logger = logging.getLogger(__name__)
 
@@ -134,10 +134,14 @@ class ReportQueries:
 
     @staticmethod
     def _effective() -> Any:
-        return effective_label_sql(
+        """The effective label with the star-rating rule (a 1-star review counts negative
+        unless its text is clearly positive), as alerts and the inbox see it."""
+        return effective_rated_label_sql(
             correction=m.LabelOverride.label,
             brand_label=m.MentionBrand.label,
             model_label=m.Analysis.label,
+            rating=m.Mention.rating,
+            score=func.coalesce(m.MentionBrand.score, m.Analysis.score),
         )
 
     # -- queries ------------------------------------------------------------------------

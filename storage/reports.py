@@ -11,7 +11,7 @@ from sqlmodel import col
 from domain.labels import LABELS
 from storage import models as m
 from storage.base import Store
-from storage.labels import effective_label_sql
+from storage.labels import effective_rated_label_sql
 from storage.records import BrandCounts
 
 
@@ -28,12 +28,15 @@ class ReportStore(Store):
 
         The effective label of a mention for a brand is the human correction if any, else
         the brand's own label (multi-brand mentions: "X is better than Y" counts positive
-        for X and negative for Y), else the mention's label.
+        for X and negative for Y), else the mention's label; for a star-rated review that
+        text label goes through the rating rule (:mod:`domain.rating`).
         """
-        effective = effective_label_sql(
+        effective = effective_rated_label_sql(
             correction=col(m.LabelOverride.label),
             brand_label=col(m.MentionBrand.label),
             model_label=col(m.Analysis.label),
+            rating=col(m.Mention.rating),
+            score=func.coalesce(col(m.MentionBrand.score), col(m.Analysis.score)),
         )
         mention_id = col(m.Mention.id)
         name, is_own = col(m.Brand.name), col(m.Brand.is_own)

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Boolean, ColumnElement, Float, String, cast, literal, select
 
-from domain.labels import LABELS, effective_label, effective_score
+from domain.labels import LABELS, effective_label, effective_rated_label, effective_score
 from storage import Mention, Repository, make_engine
-from storage.labels import effective_label_sql, effective_score_sql
+from storage.labels import effective_label_sql, effective_rated_label_sql, effective_score_sql
 from storage.records import BrandSentiment
 from storage.repo import AnalysisInput
 
@@ -92,6 +92,62 @@ def test_sql_rule_agrees_with_the_python_rule(database_url: str) -> None:
                 assert conn.execute(select(score)).scalar_one() == effective_score(
                     corrected=corrected, brand_score=brand_score, model_score=model_score
                 ), (corrected, brand_score, model_score)
+    finally:
+        engine.dispose()
+
+
+#: (correction, brand label, model label, rating, score) for the star-rating rule.
+RATED = list(
+    itertools.product(
+        (None, "positive"),
+        (None, "negative", "positive"),
+        (None, "neutral", "positive", "negative"),
+        (None, 1.0, 2.0, 3.0, 4.5, 5.0),
+        (None, 0.2, 0.8),
+    )
+)
+
+
+def test_python_rated_rule_cases() -> None:
+    def rated(model: str | None, rating: float | None, score: float | None = None) -> str | None:
+        return effective_rated_label(
+            correction=None, brand_label=None, model_label=model, rating=rating, score=score
+        )
+
+    assert rated("neutral", 1.0) == "negative"  # a 1-star review counts as negative
+    assert rated("positive", 2.0, 0.8) == "positive"  # clearly positive text: a mismatch
+    assert rated("positive", 2.0, 0.2) == "negative"
+    assert rated("negative", 5.0) == "neutral"  # 5 stars: never an apology
+    assert rated("negative", 3.0) == "negative"  # 3 stars: the text decides
+    assert rated("negative", None) == "negative"  # unrated: the text label
+    assert rated(None, 1.0) is None  # not analyzed yet
+    corrected = effective_rated_label(
+        correction="positive", brand_label=None, model_label="negative", rating=1.0, score=None
+    )
+    assert corrected == "positive"  # a person's correction wins over the stars
+
+
+def test_sql_rated_rule_agrees_with_the_python_rule(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            for correction, brand_label, model_label, rating, score in RATED:
+                expression = effective_rated_label_sql(
+                    correction=_text(correction),
+                    brand_label=_text(brand_label),
+                    model_label=_text(model_label),
+                    rating=cast(literal(rating), Float()),
+                    score=cast(literal(score), Float()),
+                )
+                expected = effective_rated_label(
+                    correction=correction,
+                    brand_label=brand_label,
+                    model_label=model_label,
+                    rating=rating,
+                    score=score,
+                )
+                got = conn.execute(select(expression)).scalar_one()
+                assert got == expected, (correction, brand_label, model_label, rating, score)
     finally:
         engine.dispose()
 

@@ -13,6 +13,7 @@ positive and never alerted.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -115,4 +116,39 @@ def test_counts_report_and_alerts_read_the_rating(
     items = Inbox(config, repo, now=lambda: NOW).items(state="all")
     assert [(i.mention.external_id, i.label, i.watch_reason) for i in items] == [
         ("one-star", "negative", None)
+    ]
+
+
+def test_counts_and_report_apply_the_rating_rule_to_worded_reviews(repo: Repository) -> None:
+    """Worded 1-star reviews the model reads as neutral count as negative, as their alerts
+    do; a 5-star review whose text reads negative counts as neutral (never an apology);
+    an unrated post keeps its text label. Stored counts and the report's daily counts
+    alike."""
+    repo.sync_brands([("Twitter", True)])
+    repo.sync_source(SOURCE, "googleplay", expected_interval_s=3600)
+    repo.save_mentions(
+        SOURCE,
+        [
+            _review("bios", 1.0, text="Do not update the BIOS."),
+            _review("lag", 2.0, text="It lags since the update."),
+        ],
+    )
+    assert analyze_pending(repo, RecordingAnalyzer("neutral")) == 2
+    unrated = replace(_review("unrated", 1.0, text="It crashes."), rating=None)
+    repo.save_mentions(SOURCE, [_review("crash", 5.0, text="Love it, but it crashes."), unrated])
+    assert analyze_pending(repo, RecordingAnalyzer("negative")) == 2
+    stored = {m.external_id: m.label for m in repo.mentions()}
+    assert stored == {
+        "bios": "neutral",
+        "lag": "neutral",
+        "crash": "negative",
+        "unrated": "negative",
+    }
+
+    (twitter,) = [c for c in repo.brand_counts() if c.brand == "Twitter"]
+    assert (twitter.negative, twitter.neutral, twitter.positive) == (3, 1, 0)
+    daily = ReportQueries(repo.engine).daily_label_counts()
+    assert sorted((r.label, r.count) for r in daily if r.brand == "Twitter") == [
+        ("negative", 3),
+        ("neutral", 1),
     ]

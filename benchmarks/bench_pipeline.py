@@ -5,7 +5,7 @@ generates N realistic mentions: real texts in several languages (TweetEval, XLM-
 languages, Bulgarian reviews from ../shared/data; the test fixtures when it is absent), each
 naming a tracked brand (one in ten naming both), about 3% exact cross-posts and 3%
 near-duplicates (retweets, truncated copies), with timestamps spread over 30 days. They are
-served as JSON Feeds by a local HTTP server (:func:`serve_directory`, with conditional
+served as JSON Feeds by a local HTTP server (``cluster_harness.serve``, with conditional
 GET) and collected by the real feed listener through the real pipeline.
 
 Printed per N, as ``RESULT name value unit`` lines (ratios are against baselines measured
@@ -31,8 +31,6 @@ in the same run, so they hold on a loaded machine):
 
 from __future__ import annotations
 
-import csv
-import http.server
 import json
 import logging
 import os
@@ -46,8 +44,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -55,6 +52,9 @@ from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from cluster_harness import corpus, serve  # noqa: E402  (real texts; a local file server)
 
 from brandpulse.config import load_config  # noqa: E402
 from brandpulse.pipeline import Pipeline  # noqa: E402
@@ -71,52 +71,6 @@ NEGATIVE = [
     "{b} deleted my files after the update, worst app ever, I hate it.",
     "Horrible experience with {b} today, the app keeps crashing and crashing.",
 ]
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextmanager
-def serve_directory(root: Path) -> Iterator[str]:
-    """Serve ``root`` on 127.0.0.1 (a free port) while the block runs; yields the base URL.
-
-    ``SimpleHTTPRequestHandler`` answers ``If-Modified-Since`` with 304, like a feed server.
-    """
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), partial(_QuietHandler, directory=str(root))
-    )
-    thread = threading.Thread(target=server.serve_forever, name="bench-server", daemon=True)
-    thread.start()
-    try:
-        host, port = server.server_address[:2]
-        yield f"http://{host!s}:{port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-def _shared() -> Path:
-    env = os.environ.get("BRANDPULSE_SHARED_DATA")
-    return Path(env) if env else ROOT.parent / "shared" / "data"
-
-
-def corpus() -> list[str]:
-    """Real texts in several languages (shared data, else the test fixtures)."""
-    texts: list[str] = []
-    for base in (_shared() / "sentiment", ROOT / "tests" / "fixtures" / "sentiment"):
-        for path in sorted(base.glob("tweeteval/*text*.txt")) + sorted(
-            base.glob("xlm-t/*/*text*.txt")
-        ):
-            texts += [line.strip() for line in path.open(encoding="utf-8") if line.strip()]
-        for path in sorted(base.glob("bulgarian/*.csv")):
-            with path.open(encoding="utf-8") as handle:
-                texts += [row[1].strip() for row in csv.reader(handle) if len(row) > 1]
-        if texts:
-            break
-    return [t for t in texts if 10 <= len(t) <= 400]
 
 
 def generate(n: int, seed: int = 0) -> list[dict[str, object]]:
@@ -187,10 +141,9 @@ def timed(fn: Callable[[], T]) -> tuple[float, T]:
     return time.perf_counter() - start, out
 
 
-def ingest_ratio(n: int, items: list[dict[str, object]], work: Path) -> float:
-    """save_mentions rows/s over a raw executemany of the same rows (same schema)."""
-    now = datetime.now(UTC)
-    mentions = [
+def _ingest_mentions(items: list[dict[str, object]]) -> list[Mention]:
+    """The generated feed items as the Mention records both ingest measurements write."""
+    return [
         Mention(
             source="ingest",
             external_id=str(it["id"]),
@@ -201,6 +154,12 @@ def ingest_ratio(n: int, items: list[dict[str, object]], work: Path) -> float:
         )
         for it in items
     ]
+
+
+def ingest_ratio(n: int, items: list[dict[str, object]], work: Path) -> float:
+    """save_mentions rows/s over a raw executemany of the same rows (same schema)."""
+    now = datetime.now(UTC)
+    mentions = _ingest_mentions(items)
     raw_db, repo_db = work / "raw.db", work / "repo.db"
     for db in (raw_db, repo_db):
         db.unlink(missing_ok=True)
@@ -243,17 +202,7 @@ def ingest_ratio_postgres(n: int, items: list[dict[str, object]], admin_url: str
     url = f"{admin_url.rsplit('/', 1)[0]}/{name}"
     try:
         now = datetime.now(UTC)
-        mentions = [
-            Mention(
-                source="ingest",
-                external_id=str(it["id"]),
-                url=str(it["url"]),
-                text=str(it["content_text"]),
-                published_at=datetime.fromisoformat(str(it["date_published"])),
-                brands=(OWN,),
-            )
-            for it in items
-        ]
+        mentions = _ingest_mentions(items)
         engine = make_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
         init_db(engine)
         rows = [_mention_row(m, now) for m in mentions]
@@ -398,7 +347,7 @@ def run_size(n: int, backends: list[str], poll_s: float) -> dict[str, float]:
             result(f"ingest_ratio_{n}", ratio, "x_raw_executemany")
             if os.environ.get("BENCH_POSTGRES_URL"):
                 ingest_ratio_postgres(n, items, os.environ["BENCH_POSTGRES_URL"])
-        with serve_directory(served) as base_url:
+        with serve(served) as base_url:
             for backend in backends:
                 db = work / "bp.db"
                 db.unlink(missing_ok=True)

@@ -36,8 +36,8 @@ from domain.defaults import LISTENER_MAX_PAGES
 from listeners.base import BaseListener, Batch, ListenerSettings, StreamBatch
 from listeners.errors import AccessDenied, MalformedResponse
 from listeners.payload import require_records
+from listeners.timefmt import advance_cursor, seen_before
 from listeners.timefmt import parse_time as _parse_time
-from listeners.timefmt import seen_before
 from storage.records import Mention
 
 logger = logging.getLogger(__name__)
@@ -197,14 +197,10 @@ class BlueskyListener(BaseListener[BlueskySettings]):
                 continue
             fresh.append(post)
         stamped = [(m, str(p["uri"])) for p in posts if (m := _parse_time(p["indexedAt"]))]
-        if not stamped:
+        advanced = advance_cursor(stamped, since_dt, seen)
+        if advanced is None:
             return fresh, dict(state) if state else None
-        newest = max(m for m, _ in stamped)
-        if since_dt and newest < since_dt:
-            return fresh, dict(state) if state else None
-        uris = sorted({u for m, u in stamped if m == newest})
-        if since_dt == newest:
-            uris = sorted(seen | set(uris))
+        newest, uris = advanced
         stamp = newest.isoformat(timespec="milliseconds").replace("+00:00", "Z")
         return fresh, {"since": stamp, "uris": uris}
 

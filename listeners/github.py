@@ -44,9 +44,9 @@ from listeners.base import BaseListener, Batch, ListenerSettings, StreamBatch
 from listeners.errors import AccessDenied, MalformedResponse, RateLimited
 from listeners.http import parse_retry_after
 from listeners.payload import require_records
+from listeners.timefmt import advance_cursor, seen_before
 from listeners.timefmt import iso_z as _iso
 from listeners.timefmt import parse_time as _parse_time
-from listeners.timefmt import seen_before
 from storage.records import Mention
 
 logger = logging.getLogger(__name__)
@@ -248,16 +248,13 @@ class GitHubListener(BaseListener[GitHubSettings]):
             fresh.append(item)
         if not items:
             return [], dict(state) if state else None
-        newest = max(
-            _parse_time(i["updated_at"]) or datetime.min.replace(tzinfo=UTC) for i in items
-        )
-        if since_dt and newest < since_dt:
+        oldest = datetime.min.replace(tzinfo=UTC)
+        stamped = [(_parse_time(i["updated_at"]) or oldest, str(i["id"])) for i in items]
+        advanced = advance_cursor(stamped, since_dt, seen)
+        if advanced is None:
             return fresh, dict(state) if state else None
-        newest_s = _iso(newest)
-        ids = sorted({str(i["id"]) for i in items if _parse_time(i["updated_at"]) == newest})
-        if since == newest_s:
-            ids = sorted(seen | set(ids))
-        return fresh, {"since": newest_s, "ids": ids}
+        newest, ids = advanced
+        return fresh, {"since": _iso(newest), "ids": ids}
 
     def fetch(self, cursor: Mapping[str, Any] | None) -> Batch:
         """Search once per brand; raises a ListenerError (cursor unchanged) on failure."""

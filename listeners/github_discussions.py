@@ -30,7 +30,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from pydantic import Field, SecretStr
@@ -39,9 +39,9 @@ from domain.defaults import LISTENER_MAX_PAGES
 from listeners.base import BaseListener, Batch, ListenerSettings, StreamBatch
 from listeners.errors import AccessDenied, ListenerError, MalformedResponse, SourceDisabled
 from listeners.github import MAX_TERMS, raise_denied
+from listeners.timefmt import advance_cursor, seen_before
 from listeners.timefmt import iso_z as _iso
 from listeners.timefmt import parse_time as _parse_time
-from listeners.timefmt import seen_before
 from storage.records import Mention
 
 logger = logging.getLogger(__name__)
@@ -304,16 +304,11 @@ class GitHubDiscussionsListener(BaseListener[GitHubDiscussionsSettings]):
                 stamped.append((moment, key))
             if not seen_before(moment, since_dt, key, seen):
                 fresh.append(node)
-        if not stamped:
+        advanced = advance_cursor(stamped, since_dt, seen)
+        if advanced is None:
             return fresh, dict(state) if state else None
-        newest = max(m for m, _ in stamped)
-        if since_dt and newest < since_dt:
-            return fresh, dict(state) if state else None
-        newest_s = _iso(newest.astimezone(UTC))
-        ids = sorted({k for m, k in stamped if m == newest})
-        if since == newest_s:
-            ids = sorted(seen | set(ids))
-        return fresh, {"since": newest_s, "ids": ids}
+        newest, ids = advanced
+        return fresh, {"since": _iso(newest), "ids": ids}
 
     def fetch(self, cursor: Mapping[str, Any] | None) -> Batch:
         """Search once per brand; raises a ListenerError (cursor unchanged) on failure."""

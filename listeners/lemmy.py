@@ -36,7 +36,7 @@ from pydantic import Field
 from domain.defaults import LISTENER_MAX_PAGES
 from listeners.base import BaseListener, Batch, ListenerSettings, StreamBatch
 from listeners.errors import ListenerError, MalformedResponse
-from listeners.timefmt import seen_before
+from listeners.timefmt import advance_cursor, seen_before
 from storage.records import Mention
 
 logger = logging.getLogger(__name__)
@@ -253,14 +253,10 @@ class LemmyListener(BaseListener[LemmySettings]):
                 stamped.append((moment, key))
             if not seen_before(moment, since, key, seen):
                 fresh.append(view)
-        if not stamped:
+        advanced = advance_cursor(stamped, since, seen)
+        if advanced is None:
             return fresh, dict(state) if state else None
-        newest = max(m for m, _ in stamped)
-        if since and newest < since:
-            return fresh, dict(state) if state else None
-        ids = sorted({k for m, k in stamped if m == newest})
-        if since == newest:
-            ids = sorted(seen | set(ids))
+        newest, ids = advanced
         return fresh, {"since": newest.isoformat().replace("+00:00", "Z"), "ids": ids}
 
     def fetch(self, cursor: Mapping[str, Any] | None) -> Batch:

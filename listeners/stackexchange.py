@@ -36,6 +36,7 @@ from listeners.base import BaseListener, Batch, ListenerSettings, StreamBatch
 from listeners.errors import AccessDenied, ListenerError, MalformedResponse, RateLimited
 from listeners.html_text import html_to_text
 from listeners.payload import require_records
+from listeners.timefmt import advance_cursor
 from storage.records import Mention
 
 logger = logging.getLogger(__name__)
@@ -207,12 +208,11 @@ class StackExchangeListener(BaseListener[StackExchangeSettings]):
             or i["creation_date"] > since
             or (i["creation_date"] == since and i["question_id"] not in seen)
         ]
-        newest = max(int(i["creation_date"]) for i in items)
-        if since is not None and newest < since:
+        stamped = [(int(i["creation_date"]), int(i["question_id"])) for i in items]
+        advanced = advance_cursor(stamped, since, seen)
+        if advanced is None:
             return fresh, dict(state) if state else None
-        ids = sorted({int(i["question_id"]) for i in items if i["creation_date"] == newest})
-        if since is not None and newest == since:
-            ids = sorted(seen | set(ids))
+        newest, ids = advanced
         return fresh, {"since": newest, "ids": ids}
 
     def fetch(self, cursor: Mapping[str, Any] | None) -> Batch:

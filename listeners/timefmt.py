@@ -7,11 +7,19 @@ same way.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, Self, TypeVar
 
-__all__ = ["iso_z", "parse_time", "seen_before"]
+__all__ = ["advance_cursor", "iso_z", "parse_time", "seen_before"]
+
+
+class _Ordered(Protocol):
+    def __lt__(self, other: Self, /) -> bool: ...
+
+
+M = TypeVar("M", bound=_Ordered)  # a stamp: datetime, or epoch seconds
+K = TypeVar("K", str, int)  # an item's key
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -44,3 +52,25 @@ def seen_before(
     so unstamped items are never dropped.
     """
     return bool(since and moment and (moment < since or (moment == since and key in seen)))
+
+
+def advance_cursor(
+    stamped: Iterable[tuple[M, K]], since: M | None, seen: Collection[K]
+) -> tuple[M, list[K]] | None:
+    """A listener's cursor after a poll, from the ``(stamp, key)`` of every item it read.
+
+    Returns the newest stamp with the keys stamped exactly then (plus the ``seen`` keys
+    when the newest stamp is the old cursor's ``since``), sorted; None when no item has a
+    stamp or all are older than ``since``: the old cursor stays. With :func:`seen_before`
+    this is the "newest time plus the keys at that instant" cursor of the API listeners.
+    """
+    pairs = list(stamped)
+    if not pairs:
+        return None
+    newest = max(m for m, _ in pairs)
+    if since is not None and newest < since:
+        return None
+    keys = {k for m, k in pairs if m == newest}
+    if since is not None and newest == since:
+        keys |= set(seen)
+    return newest, sorted(keys)

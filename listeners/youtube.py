@@ -50,9 +50,9 @@ from listeners.errors import (
     SourceDisabled,
 )
 from listeners.html_text import html_to_text
+from listeners.timefmt import advance_cursor, seen_before
 from listeners.timefmt import iso_z as _iso
 from listeners.timefmt import parse_time as _parse_time
-from listeners.timefmt import seen_before
 from storage.records import Mention
 
 logger = logging.getLogger(__name__)
@@ -302,14 +302,10 @@ class YouTubeListener(BaseListener[YouTubeSettings]):
                     continue
                 mentions.append(mention)
         times = [(m, t["id"]) for t in threads if (m := _parse_time(_thread_time(t)))]
-        if not times:
+        advanced = advance_cursor(times, since_dt, seen)
+        if advanced is None:
             return mentions, len(threads), kept
-        newest = max(m for m, _ in times)
-        if since_dt and newest < since_dt:
-            return mentions, len(threads), kept
-        ids = sorted({i for m, i in times if m == newest})
-        if since_dt == newest:
-            ids = sorted(seen | set(ids))
+        newest, ids = advanced
         reply_times = [m.published_at for m in mentions if m.published_at]
         newest_reply = max([*reply_times, *([replies_since] if replies_since else [])])
         return (

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from listeners.payload import require_records
-from listeners.timefmt import iso_z, parse_time, seen_before
+from listeners.timefmt import advance_cursor, iso_z, parse_time, seen_before
 
 T0 = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
 
@@ -53,3 +53,19 @@ def test_require_records_returns_the_list_or_names_what_is_missing() -> None:
         require_records({}, "items", ("id",))
     with pytest.raises(TypeError):
         require_records([], "items", ("id",))
+
+
+def test_advance_cursor_keeps_the_newest_stamp_and_its_keys() -> None:
+    t0 = datetime(2024, 5, 1, 12, tzinfo=UTC)
+    t1 = t0 + timedelta(seconds=1)
+    pairs = [(t0, "a"), (t1, "c"), (t1, "b")]
+    assert advance_cursor(pairs, None, set()) == (t1, ["b", "c"])
+    # the newest stamp is the old cursor's: the keys seen then stay in the cursor
+    assert advance_cursor(pairs, t1, {"z"}) == (t1, ["b", "c", "z"])
+    # a newer stamp starts a new set of keys
+    assert advance_cursor(pairs, t0, {"z"}) == (t1, ["b", "c"])
+    # nothing stamped, or everything older than the cursor: keep the old cursor
+    assert advance_cursor([], t0, {"z"}) is None
+    assert advance_cursor(pairs, t1 + timedelta(seconds=1), set()) is None
+    # epoch seconds and integer keys (Stack Exchange)
+    assert advance_cursor([(5, 2), (7, 9), (7, 3)], 7, {1}) == (7, [1, 3, 9])

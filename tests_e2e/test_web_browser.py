@@ -1,9 +1,10 @@
 """The web inbox in headless Chromium: on the real demo (``brandpulse demo``, ``users add``
 and ``brandpulse web`` run as processes) log in, see the demo's open alerts urgent first,
 handle one, dismiss one as not our brand, correct a label; the changes persist and
-`brandpulse inbox` agrees; a viewer cannot act and the pages work 375 px wide. On the
-tests' own data (the one hostile post): hostile text is inert and a POST without the CSRF
-token is refused. With WEB_SCREENSHOTS=DIR the screenshots go to DIR (docs/)."""
+`brandpulse inbox` agrees; a viewer cannot act and the pages (inbox, mention, report,
+sources, changes) work 375 px wide. On the tests' own data (the one hostile post): hostile
+text is inert and a POST without the CSRF token is refused. With WEB_SCREENSHOTS=DIR the
+screenshots go to DIR (docs/)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,23 @@ def cli_inbox(config: Path, state: str = "all") -> list[dict[str, Any]]:
 
 def by_id(config: Path) -> dict[int, dict[str, Any]]:
     return {r["id"]: r for r in cli_inbox(config)}
+
+
+def page_width(page: Any) -> int:
+    """How wide the page lays out, in CSS pixels (more than the viewport: it scrolls
+    sideways)."""
+    return int(page.evaluate("document.documentElement.scrollWidth"))
+
+
+def cut_off(page: Any, selector: str, width: int) -> list[str]:
+    """The texts of ``selector``'s elements that reach past ``width`` px (hidden on the
+    right even when only their box scrolls)."""
+    return list(
+        page.locator(selector).evaluate_all(
+            f"els => els.filter(e => e.getBoundingClientRect().right > {width} + 0.5)"
+            ".map(e => e.textContent.trim())"
+        )
+    )
 
 
 def listed_ids(page: Any) -> list[int]:
@@ -117,6 +135,8 @@ def test_responder_works_the_demo_queue(
     assert page.locator("nav a[href='/']").count() == 1, "a way back to the inbox"
     page.set_viewport_size({"width": 1000, "height": 1300})
     shot(page, "web-report.png", tmp_path, full_page=False)
+    page.set_viewport_size({"width": 375, "height": 740})  # the same page on a phone
+    assert page_width(page) <= 375, f"the report scrolls sideways at 375 px ({page_width(page)})"
     page.close()
 
 
@@ -153,13 +173,12 @@ def test_viewer_cannot_act_and_phone_width(
     page = browser.new_page(viewport={"width": 375, "height": 740})
     log_in(page, url, "vic")
     assert page.locator("li.item").count() >= 1
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 375, f"the inbox scrolls sideways at 375 px ({width} px)"
+    assert page_width(page) <= 375, f"the inbox scrolls sideways at 375 px ({page_width(page)})"
     page.locator("li.item a").first.click()
     alert_id = int(page.url.rsplit("/", 1)[1])
     assert page.locator("form[action$='/handle']").count() == 0
     assert "a responder acts on it" in page.locator(".actions").inner_text()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert page_width(page) <= 375
     shot(page, "web-mention-375.png", tmp_path)
     # Posting anyway (with the viewer's own valid CSRF token) is refused.
     token = page.locator("header input[name=csrf]").get_attribute("value")
@@ -172,6 +191,14 @@ def test_viewer_cannot_act_and_phone_width(
     assert "only a responder can handle" in response.text()
     assert status == 403
     assert by_id(config)[alert_id]["state"] in ("open", "assigned")
+
+    # Source health and the changes page fit too, every cell in view.
+    for path in ("/sources", "/changes"):
+        page.goto(f"{url}{path}")
+        assert page_width(page) <= 375, f"{path} scrolls sideways at 375 px ({page_width(page)})"
+    page.goto(f"{url}/sources")
+    assert page.locator("table.sources td").count() >= 7 * 10, "the demo's sources"
+    assert cut_off(page, "table.sources td", 375) == [], "source health cut off on the right"
 
     # The OpenAPI page works offline under the CSP (Swagger UI served by the app).
     errors: list[str] = []

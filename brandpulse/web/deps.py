@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from brandpulse.config import Config
 from brandpulse.inbox import Inbox
 from brandpulse.web.auth import LoginLimiter, can, check_csrf, new_token
+from brandpulse.web.formats import detail_value
 from domain.sanitize import safe_link
 from storage import Repository
 from storage.web_users import UserStore, WebUser
@@ -70,6 +71,7 @@ def make_templates() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["safe_link"] = safe_link
+    env.filters["detail"] = detail_value
     return env
 
 

@@ -12,9 +12,10 @@ from fastapi.responses import HTMLResponse, Response
 from brandpulse.inbox import InboxError
 from brandpulse.readonly import configured_health
 from brandpulse.web.deps import Refused, User, page, web_state
+from brandpulse.web.formats import ago
 from brandpulse.web.routes_auth import FIRST_VISIT_HOURS
 from brandpulse.web.thread import thread_context
-from digest.inbox import DISMISS_REASONS, STATE_FILTERS, InboxItem
+from digest.inbox import ALLOWED_FROM, DISMISS_REASONS, STATE_FILTERS, InboxItem
 from digest.replies import reply_outline
 from storage.extras import extras_by_id
 
@@ -22,20 +23,11 @@ __all__ = ["LABELS", "SNOOZE_CHOICES", "router"]
 
 SNOOZE_CHOICES = ("2h", "1d", "3d", "1w")
 LABELS = ("negative", "neutral", "positive")
+#: The history's entry for an alert's creation (``storage.inbox``): not something a person
+#: did, so the changes page lists the alert itself under "New alerts" instead.
+RAISED = "raised"
 
 router = APIRouter(include_in_schema=False)
-
-
-def ago(now: datetime, then: datetime | None) -> str:
-    """``then`` as "12 min ago", "5 h ago" (under two days) or "3 days ago"; "" for none."""
-    if then is None:
-        return ""
-    seconds = int((now - then).total_seconds())
-    if seconds < 3600:
-        return f"{max(seconds // 60, 0)} min ago"
-    if seconds < 86400 * 2:
-        return f"{seconds // 3600} h ago"
-    return f"{seconds // 86400} days ago"
 
 
 def filtered(items: list[InboxItem], **wanted: str | None) -> list[InboxItem]:
@@ -49,6 +41,12 @@ def filtered(items: list[InboxItem], **wanted: str | None) -> list[InboxItem]:
     if wanted.get("assignee"):
         out = [i for i in out if (i.assignee or "") == wanted["assignee"]]
     return out
+
+
+def allowed_actions(state: str) -> frozenset[str]:
+    """The actions an alert in ``state`` takes (the inbox's own rule,
+    ``digest.inbox.ALLOWED_FROM``); a label can be corrected in any state."""
+    return frozenset(a for a, states in ALLOWED_FROM.items() if state in states) | {"relabel"}
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -109,7 +107,8 @@ def alert_page(request: Request, user: User, alert_id: int) -> Response:
         {
             "item": item,
             "thread": thread_context(extra, url=item.mention.url),
-            "outline": outline if item.label == "negative" else (),
+            "outline": outline if item.label == "negative" and item.state != "dismissed" else (),
+            "allowed": allowed_actions(item.state),
             "history": web.inbox.history(alert_id),
             "reasons": DISMISS_REASONS,
             "labels": LABELS,
@@ -127,7 +126,7 @@ def changes_page(request: Request, user: User) -> Response:
         if isinstance(raw, str)
         else web.now() - timedelta(hours=FIRST_VISIT_HOURS)
     )
-    events = [e for e in web.inbox.changes_since(since) if e.action != "raise"]
+    events = [e for e in web.inbox.changes_since(since) if e.action != RAISED]
     new = [i for i in web.inbox.items(state="all") if i.created_at > since]
     new.sort(key=lambda i: -i.urgency)
     return page(

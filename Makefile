@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEPS   := pyproject.toml
 
-.PHONY: demo test lint unit venv dev-venv bench bench-scale train docs clean e2e chromium web-screenshots
+.PHONY: demo test lint unit venv dev-venv bench bench-scale train docs clean e2e chromium web-screenshots screenshot-fonts
 
 ## venv: the runtime environment (.venv) with the brandpulse CLI
 venv: $(VENV)/.runtime-installed
@@ -47,9 +47,14 @@ e2e: dev-venv chromium
 chromium:
 	test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
 
-## web-screenshots: refresh docs/web-*.png (the browser tests write them there)
-web-screenshots: dev-venv chromium
+## web-screenshots: refresh docs/web-*.png (the browser tests write them there; the demo's
+## Japanese reviews and emoji need Debian's Noto CJK and colour emoji fonts, installed when missing)
+web-screenshots: dev-venv chromium screenshot-fonts
 	WEB_SCREENSHOTS=docs $(BIN)/python -m pytest -q -p no:cacheprovider tests_e2e
+
+screenshot-fonts:
+	test -n "$$(fc-list :lang=ja family)" -a -n "$$(fc-list | grep -i emoji)" || \
+	  (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk fonts-noto-color-emoji)
 
 ## bench: the benchmarks named by the issues (speed ratios against baselines in the same run)
 bench: dev-venv

@@ -87,6 +87,26 @@ def _store(config: ConfigOption) -> UserStore:
         raise typer.Exit(EXIT_FAILED) from None
 
 
+def stdin_is_terminal() -> bool:
+    """True when standard input is a terminal (a person typing, not a pipe)."""
+    return sys.stdin.isatty()
+
+
+def read_password(name: str) -> str:
+    """The password from standard input: one line from a pipe, or asked for (not shown)
+    at a terminal, so `users add NAME --password-stdin` typed by hand does not wait
+    silently."""
+    if stdin_is_terminal():
+        import getpass
+
+        from brandpulse.web.auth import MIN_PASSWORD_LENGTH
+
+        return getpass.getpass(
+            f"Password for {name} (at least {MIN_PASSWORD_LENGTH} characters, not shown): "
+        )
+    return sys.stdin.readline().rstrip("\r\n")
+
+
 @users_app.command("add")
 def users_add(
     name: Annotated[str, typer.Argument(help="The login name (also the name in histories).")],
@@ -96,7 +116,9 @@ def users_add(
     ] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Add a user (or change an existing user's role and password)."""
+    """Add a user (or change an existing user's role and password). The password is read
+    from standard input (`printf '%s\\n' PASSWORD | ...`); typed at a terminal it is asked
+    for and not shown."""
     from brandpulse.web.auth import hash_password
     from storage.web_users import ROLES
 
@@ -109,7 +131,7 @@ def users_add(
     if not password_stdin:
         echo_err("error: give the password on standard input with --password-stdin")
         raise typer.Exit(EXIT_USAGE)
-    password = sys.stdin.readline().rstrip("\r\n")
+    password = read_password(name.strip())
     try:
         hashed = hash_password(password)
     except ValueError as exc:

@@ -123,3 +123,36 @@ def test_changes_lists_what_people_did_not_the_alerts_raised(data: WebData) -> N
     client.post(f"/alerts/{alert}/handle", data={"csrf": csrf_of(page), "note": "replied"})
     changes = client.get("/changes").text
     assert "What the team did (1)" in changes and "<b>kim</b> handle" in changes
+
+
+def test_users_add_at_a_terminal_asks_for_the_password_unseen(
+    data: WebData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo prints `brandpulse users add me --role responder --password-stdin`: typed at
+    a terminal it asks (hidden input) instead of waiting silently for a line."""
+    import getpass
+
+    from typer.testing import CliRunner
+
+    from brandpulse import cli_web
+    from brandpulse.cli import app
+    from brandpulse.web.auth import verify_password
+    from storage.web_users import UserStore
+
+    prompts: list[str] = []
+
+    def fake_getpass(prompt: str = "") -> str:  # the terminal's edge: the keyboard
+        prompts.append(prompt)
+        return "typed-unseen-42"
+
+    monkeypatch.setattr(cli_web, "stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(getpass, "getpass", fake_getpass)
+    cfg = ["--config", str(data.config_path)]
+    r = CliRunner().invoke(
+        app, ["users", "add", "me", "--role", "responder", "--password-stdin", *cfg]
+    )
+    assert r.exit_code == 0, r.output
+    assert prompts and "at least 8 characters" in prompts[0]
+    stored = UserStore(data.repo.engine).get("me")
+    assert stored is not None and verify_password(stored.password_hash, "typed-unseen-42")
+    assert "typed-unseen-42" not in r.output

@@ -71,9 +71,14 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
     from web_data import PASSWORDS
 
     out = tmp_path_factory.mktemp("demo")
-    brandpulse("demo", "--output", str(out))
+    printed = brandpulse("demo", "--output", str(out))
     config = out / "brandpulse.toml"
     assert config.exists(), "the demo writes a follow-up config"
+    # The demo says how to open its inbox: the commands run below, as a person copies them.
+    tail = printed[printed.index("Or in a browser") :]
+    add = f"brandpulse users add me --role responder --password-stdin --config {config}"
+    assert add in tail and f"brandpulse web --config {config}" in tail
+    assert "http://127.0.0.1:8080/ and log in as me" in tail
     for name, role in (("kim", "responder"), ("vic", "viewer")):
         brandpulse(
             "users",

@@ -156,3 +156,25 @@ def test_users_add_at_a_terminal_asks_for_the_password_unseen(
     stored = UserStore(data.repo.engine).get("me")
     assert stored is not None and verify_password(stored.password_hash, "typed-unseen-42")
     assert "typed-unseen-42" not in r.output
+
+
+def test_source_health_shows_newer_kinds_and_a_cluster_dead_letter(data: WebData) -> None:
+    """Lemmy and GitHub Discussions sources appear with their kinds; a Celery task that
+    failed for good is recorded on its source (``brandpulse.distributed.tasks``, the same
+    message) and shows there as failing, with the reason."""
+    data.repo.sync_source("lemmy-world", "lemmy")
+    data.repo.sync_source("gh-discussions", "github_discussions")
+    dead = (
+        "dead letter: brandpulse.collect failed after 4 tries: "
+        "ConnectError: [Errno 111] Connection refused"
+    )
+    data.repo.record_failure("gh-discussions", dead)
+    client = client_for(data)
+    login(client, "vic")
+    page = client.get("/sources").text
+    row = page[page.index("gh-discussions") :]
+    row = row[: row.index("</tr>")]
+    assert "github_discussions" in row and "failing (1×)" in row and dead in row
+    assert '<tr class="failing">' in page
+    lemmy = page[page.index("lemmy-world") :]
+    assert ">lemmy<" in lemmy[: lemmy.index("</tr>")]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,9 @@ def test_responder_works_the_demo_queue(
     # The competitor report renders with its charts.
     page.goto(f"{url}/report?period=all")
     assert page.locator("img").count() >= 1
+    clients = [b["name"] for b in tomllib.loads(config.read_text())["brands"] if b.get("own")]
+    shown = [t.split(" vs ")[0].strip() for t in page.locator("h2.cmp").all_inner_texts()]
+    assert shown == clients, "the agency's comparisons, one per own brand (issue 13)"
     assert page.locator("nav a[href='/']").count() == 1, "a way back to the inbox"
     page.set_viewport_size({"width": 1000, "height": 1300})
     shot(page, "web-report.png", tmp_path, full_page=False)

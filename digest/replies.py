@@ -91,8 +91,13 @@ def reply_outline(
         return _article_outline(mention)
     who = mention.author or "the author"
     first = _first_sentence(mention.text)
+    # A topic is keywords ("crashes, start"): quote it rather than read it as a noun phrase.
     # "misc" is topic clustering's name for "no common theme": not a cause to name.
-    theme = mention.topic if mention.topic and mention.topic != "misc" else "this problem"
+    cause = (
+        f"the cause (topic \u201c{mention.topic}\u201d)"
+        if mention.topic and mention.topic != "misc"
+        else "the cause"
+    )
     language = LANGUAGE_NAMES.get(mention.language or "", mention.language or "")
     lang_note = f" Reply in {language}." if language and mention.language != "en" else ""
     if kind == "review":
@@ -118,12 +123,12 @@ def reply_outline(
         )
     return (
         ReplyStep("Hear", hear),
-        ReplyStep("Empathize", f"Acknowledge how frustrating {theme} is for them, by name."),
+        ReplyStep("Empathize", "Call them by name and acknowledge how frustrating this is for them."),
         ReplyStep("Apologize", "Apologize sincerely for the experience, without excuses or blame."),
         ReplyStep("Resolve", resolve),
         ReplyStep(
             "Diagnose",
-            f"Log the cause ({theme}) for the product/support team so it does not happen "
+            f"Log {cause} for the product/support team so it does not happen "
             "again; follow up publicly once fixed.",
         ),
     )

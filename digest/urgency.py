@@ -122,10 +122,13 @@ def urgency_breakdown(
                 f"{VELOCITY_WINDOW_HOURS:g} h",
             )
         )
-    if freshness >= 0.6:
-        weighted.append((freshness - 0.5, f"{_hours(age_hours)} old"))
-    else:
-        weighted.append((0.0, f"{_hours(age_hours)} old"))
+    # An undated post's age is counted from collection: say so instead of "0 min old".
+    age = (
+        f"{_hours(age_hours)} old"
+        if mention.published_at is not None
+        else f"undated, collected {_hours(age_hours)} ago"
+    )
+    weighted.append((freshness - 0.5 if freshness >= 0.6 else 0.0, age))
     if kind == "review":
         weighted.append((0.25, "review (public, permanent)"))
     elif kind == "article":

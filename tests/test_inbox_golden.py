@@ -161,3 +161,15 @@ def test_scraped_brackets_and_control_characters_are_shown_as_text() -> None:
     table = render_table([hostile], width=80)
     assert "[bold red]pay now[/bold red] [/oops]" in table
     assert "\x1b" not in table
+
+
+def test_an_undated_post_says_so_instead_of_an_age() -> None:
+    """A post without a publication date (the labeled social feeds) is aged from collection:
+    the reason says "undated", never "0 min old" as if it had just been written."""
+    hn = hn_mentions()[0]
+    dated = stored(hn, 1, "negative", -0.6, 0.8)
+    undated = replace(dated, published_at=None, collected_at=NOW - timedelta(minutes=20))
+    assert any(r.endswith(" old") for r in urgency_breakdown(dated, now=NOW).reasons)
+    reasons = urgency_breakdown(undated, now=NOW).reasons
+    assert "undated, collected 20 min ago" in reasons
+    assert not any(r.endswith(" old") for r in reasons)

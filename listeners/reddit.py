@@ -18,6 +18,11 @@ Incremental fetching, per stream (``new``, ``comments``, one ``search`` per bran
   anchor (PRAW's stream generator does the same).
 
 Repeats are harmless: storage drops them by ``(source, external_id)``.
+
+Reddit's JSON becomes mentions in :mod:`listeners.reddit_mapping`, comment threads are
+read by :mod:`listeners.reddit_threads`, PRAW's exceptions are translated by
+:mod:`listeners.reddit_errors`; this module keeps the settings, the transport and the
+streams.
 """
 
 from __future__ import annotations
@@ -25,7 +30,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import praw
@@ -41,17 +45,16 @@ from listeners.base import (
     StreamBatch,
     call_with_backoff,
 )
-from listeners.errors import (
-    AccessDenied,
-    ListenerError,
-    MalformedResponse,
-    NotFound,
-    RateLimited,
-    SourceDisabled,
-    SourceUnavailable,
-    UpstreamError,
+from listeners.errors import MalformedResponse, SourceDisabled
+from listeners.http import HttpClient
+from listeners.reddit_errors import ENV_HINT, translate_error
+from listeners.reddit_mapping import (
+    REDDIT_WEB_URL,
+    comment_mention,
+    listing_children,
+    submission_mention,
+    to_mention,
 )
-from listeners.http import HttpClient, parse_retry_after
 from listeners.reddit_threads import (
     Thread,
     gone_reason,
@@ -64,10 +67,18 @@ from storage.records import Mention
 
 logger = logging.getLogger(__name__)
 
-#: Where links in stored mentions point (not the configurable API host).
-REDDIT_WEB_URL = "https://www.reddit.com"
+__all__ = [
+    "ENV_HINT",
+    "REDDIT_WEB_URL",
+    "RedditListener",
+    "RedditSettings",
+    "listing_children",
+    "search_query",
+    "to_mention",
+    "translate_error",
+]
+
 DEFAULT_USER_AGENT = "python:brandpulse:v0.1 (self-hosted social listening)"
-ENV_HINT = "set REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET (a Reddit 'script' app's id and secret)"
 
 
 class RedditSettings(ListenerSettings):
@@ -143,133 +154,6 @@ class RedditSettings(ListenerSettings):
         for item in value:
             thread_id(item)  # raises ValueError naming the bad entry
         return value
-
-
-def _utc(value: Any) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(float(value), tz=UTC)
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _submission(source: str, data: Mapping[str, Any]) -> Mention:
-    permalink = str(data.get("permalink") or "")
-    return Mention(
-        source=source,
-        external_id=str(data["name"]),
-        url=REDDIT_WEB_URL + permalink if permalink.startswith("/") else permalink,
-        title=str(data.get("title") or ""),
-        text=str(data.get("selftext") or ""),
-        author=str(data.get("author") or ""),
-        published_at=_utc(data.get("created_utc")),
-        engagement=_int(data.get("score")),
-        comment_count=_int(data.get("num_comments")),
-        extra={
-            "kind": "submission",
-            "subreddit": data.get("subreddit"),
-            "link_url": data.get("url"),
-            "over_18": data.get("over_18"),
-            **_edited(data),
-        },
-    )
-
-
-def _edited(data: Mapping[str, Any]) -> dict[str, str]:
-    """``{"edited_at": ISO time}`` when Reddit marks the item edited, else ``{}``."""
-    value = data.get("edited")
-    when = None if value in (None, False, True) else _utc(value)
-    return {"edited_at": when.isoformat()} if when is not None else {}
-
-
-def _comment(source: str, data: Mapping[str, Any], *, url: str = "") -> Mention:
-    permalink = str(data.get("permalink") or "")
-    if url:
-        pass
-    elif permalink.startswith("/"):
-        url = REDDIT_WEB_URL + permalink
-    elif data.get("link_permalink"):
-        url = str(data["link_permalink"]).rstrip("/") + f"/{data['id']}/"
-    else:
-        link = str(data.get("link_id") or "")[3:]
-        url = f"{REDDIT_WEB_URL}/r/{data.get('subreddit')}/comments/{link}/_/{data.get('id')}/"
-    extra: dict[str, Any] = {
-        "kind": "comment",
-        "subreddit": data.get("subreddit"),
-        "link_id": data.get("link_id"),
-        "parent_id": data.get("parent_id"),
-    }
-    extra.update(_edited(data))
-    return Mention(
-        source=source,
-        external_id=str(data["name"]),
-        url=url,
-        title=str(data.get("link_title") or ""),
-        text=str(data.get("body") or ""),
-        author=str(data.get("author") or ""),
-        published_at=_utc(data.get("created_utc")),
-        engagement=_int(data.get("score")),
-        extra=extra,
-    )
-
-
-def listing_children(payload: Any, *, source: str) -> list[Mapping[str, Any]]:
-    """The ``data`` of each child of a Reddit Listing; MalformedResponse otherwise."""
-    try:
-        children = payload["data"]["children"]
-        items = [child["data"] for child in children if child.get("kind") in ("t1", "t3")]
-        for item in items:
-            _ = item["name"], item["created_utc"]
-    except (KeyError, TypeError) as exc:
-        raise MalformedResponse(
-            source, f"not a Reddit listing: {exc!r}", hint="the API changed or a proxy answered"
-        ) from exc
-    return items
-
-
-def to_mention(source: str, data: Mapping[str, Any]) -> Mention:
-    """A submission (``t3_``) or comment (``t1_``) as a mention."""
-    return (
-        _comment(source, data) if str(data["name"]).startswith("t1_") else _submission(source, data)
-    )
-
-
-def translate_error(exc: Exception, *, source: str) -> ListenerError:
-    """The one place prawcore/PRAW exceptions become :mod:`listeners.errors` ones."""
-    if isinstance(exc, prawcore.TooManyRequests):
-        retry_after = parse_retry_after(exc.retry_after)
-        return RateLimited(
-            source,
-            "HTTP 429 Too Many Requests from Reddit",
-            hint="free tier: 100 queries/minute per client id; poll less often",
-            retry_after=retry_after,
-        )
-    if isinstance(exc, prawcore.ServerError):
-        return UpstreamError(
-            source, f"Reddit answered HTTP {exc.response.status_code}", hint="Reddit is failing"
-        )
-    if isinstance(exc, prawcore.OAuthException | prawcore.InvalidToken | prawcore.Forbidden):
-        return AccessDenied(
-            source,
-            f"Reddit refused access: {exc}",
-            hint="check the client id/secret and that the app's API access is approved",
-        )
-    if isinstance(exc, prawcore.ResponseException) and exc.response.status_code == 401:
-        return AccessDenied(source, "Reddit answered HTTP 401", hint=ENV_HINT)
-    if isinstance(exc, prawcore.NotFound | prawcore.Redirect):
-        return NotFound(
-            source, f"Reddit has no such listing: {exc}", hint="check the subreddit names"
-        )
-    if isinstance(exc, prawcore.BadJSON):
-        return MalformedResponse(source, "Reddit sent invalid JSON", hint="retry later")
-    if isinstance(exc, prawcore.RequestException):
-        return SourceUnavailable(
-            source, f"cannot reach Reddit: {exc}", hint="check oauth_url/reddit_url and network"
-        )
-    return ListenerError(source, f"Reddit request failed: {exc.__class__.__name__}: {exc}")
 
 
 class RedditListener(BaseListener[RedditSettings]):
@@ -379,13 +263,13 @@ class RedditListener(BaseListener[RedditSettings]):
             if gone_reason(thread.submission):
                 collected.skip("deleted")
             else:
-                out.append(_submission(self.name, thread.submission))
+                out.append(submission_mention(self.name, thread.submission))
         title = str((thread.submission or {}).get("title") or "")
         for data in thread.comments:
             if gone_reason(data):
                 collected.skip("deleted")
                 continue
-            mention = _comment(self.name, data, url=links.get(str(data.get("name")), ""))
+            mention = comment_mention(self.name, data, url=links.get(str(data.get("name")), ""))
             parent = str(data.get("parent_id") or "")
             extra = {
                 **mention.extra,

@@ -12,7 +12,8 @@ from urllib.parse import quote
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DatabaseError as DriverDatabaseError
+from sqlalchemy.exc import DBAPIError
 
 from domain.errors import StorageError
 
@@ -183,7 +184,7 @@ def init_db(engine: Engine) -> None:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, "head")
-    except OperationalError as exc:
+    except DriverDatabaseError as exc:  # OperationalError, or a file that is not a database
         raise DatabaseError(
             f"cannot open or migrate the database at {engine.url.render_as_string()}: "
             f"{exc.orig}. Check the database URL (config key database.url or "

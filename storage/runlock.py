@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from storage.db import DatabaseError
 
@@ -156,7 +156,7 @@ def _sqlite_lock(engine: Engine, *, lease_s: float) -> Iterator[None]:
 
     try:
         _sqlite_exec(engine, acquire)
-    except OperationalError as exc:
+    except DBAPIError as exc:  # locked, unwritable, or a file that is not a database
         raise DatabaseError(
             f"cannot take the run lock in the database: {exc.orig}. Check database.url "
             "and that the file's folder is writable."
@@ -164,7 +164,8 @@ def _sqlite_lock(engine: Engine, *, lease_s: float) -> Iterator[None]:
     except Exception as exc:
         import sqlite3
 
-        if isinstance(exc, sqlite3.OperationalError):
+        # The connection's PRAGMAs run in a pool event: the driver's error arrives unwrapped.
+        if isinstance(exc, sqlite3.DatabaseError):
             raise DatabaseError(
                 f"cannot take the run lock in the database: {exc}. Check database.url "
                 "and that the file's folder is writable."

@@ -66,11 +66,29 @@ def _config(tmp_path: Path, db: str, extra: str = "") -> Path:
     return path
 
 
-READ_ONLY_COMMANDS = [["export"], ["sources"], ["report"], ["training-data"]]
+READ_ONLY_COMMANDS = [
+    ["export"],
+    ["sources"],
+    ["report"],
+    ["training-data"],
+    ["deliveries"],
+    ["spikes"],
+]
+#: Commands that change an existing database (labels, the inbox's states) but never
+#: create one.
+EXISTING_DATABASE_COMMANDS = [
+    ["label", "1", "negative"],
+    ["inbox"],
+    ["history", "1"],
+    ["handle", "1"],
+    ["report", "competitors"],
+]
 
 
 @pytest.mark.parametrize(
-    "args", [*READ_ONLY_COMMANDS, ["label", "1", "negative"]], ids=lambda a: a[0]
+    "args",
+    [*READ_ONLY_COMMANDS, *EXISTING_DATABASE_COMMANDS],
+    ids=lambda a: "-".join(a[:2]) if a[0] == "report" else a[0],
 )
 def test_mistyped_database_path_is_one_line_and_creates_no_file(
     tmp_path: Path, args: list[str]
@@ -169,6 +187,33 @@ def test_label_on_a_database_that_cannot_be_read_is_one_line(tmp_path: Path) -> 
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"error: cannot read the database at {notes.resolve()}: file is not")
     assert notes.read_text().startswith("not a database")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--once"],
+        ["crawl", "reviews", "--url", "http://127.0.0.1:9/"],
+        ["label", "7", "negative"],
+        *READ_ONLY_COMMANDS,
+    ],
+    ids=lambda a: a[0],
+)
+def test_a_file_that_is_not_a_database_is_one_line_for_every_command(
+    tmp_path: Path, args: list[str]
+) -> None:
+    """database.url pointing at some other file: writing commands (the run lock, the
+    migration) used to let sqlite3's "file is not a database" out as a traceback."""
+    notes = tmp_path / "notes.db"
+    notes.write_text("not a database\n" * 200)
+    config = _config(tmp_path, f"sqlite:///{notes}")
+    result = runner.invoke(app, [*args, "--config", str(config)])
+    assert result.exit_code == 1, result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: cannot ") and "file is not a database" in line, line
+    assert "Traceback" not in result.output
+    assert notes.read_text() == "not a database\n" * 200
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["brandpulse.toml", "notes.db"]
 
 
 def test_database_error_from_a_newer_schema_is_one_line(tmp_path: Path) -> None:

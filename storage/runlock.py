@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from domain.errors import StorageError
 from storage.db import DatabaseError
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ DEFAULT_LEASE_S = 60.0
 LOCK_TABLE = "brandpulse_run_lock"
 
 
-class LockHeld(RuntimeError):
+class LockHeld(StorageError):
     """Another process holds the run lock; the message names it in one line."""
 
 

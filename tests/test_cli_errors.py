@@ -3,6 +3,8 @@ no secret; read-only commands never create a database."""
 
 from __future__ import annotations
 
+import ast
+import builtins
 import os
 import subprocess
 import sys
@@ -30,6 +32,7 @@ from listeners.errors import ListenerError, RateLimited, SourceDisabled
 from sentiment.transformers_backend import TransformersUnavailableError
 from spiders import UnknownSpider
 from storage import DatabaseError, Repository, init_db, make_engine
+from storage.runlock import LockHeld
 
 runner = CliRunner()
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -47,6 +50,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
         (RateLimited("src", "x", retry_after=3), SourceError, 1),
         (SourceDisabled("src", "x"), SourceError, 1),
         (DeliveryError("x"), DeliveryError, 1),
+        (LockHeld("x"), StorageError, 1),
     ],
     ids=lambda v: type(v).__name__ if isinstance(v, Exception) else str(v),
 )
@@ -55,6 +59,42 @@ def test_every_exception_has_one_root_and_an_exit_code(
 ) -> None:
     assert isinstance(error, family) and isinstance(error, BrandPulseError)
     assert exit_code_for(error) == code
+
+
+#: Exceptions that derive from a built-in one on purpose, with the reason; every other
+#: exception class in the packages belongs to the BrandPulseError tree.
+OUTSIDE_THE_TREE = {
+    "domain/errors.py:BrandPulseError": "the root itself",
+    "listeners/http.py:Cancelled": "a BaseException like KeyboardInterrupt: stop, no error",
+    "listeners/feeds_fast.py:_NotPlain": "private control flow, caught in its module",
+    "brandpulse/web/app.py:Refused": "an HTTP answer (status and text) for the web handler",
+    "brandpulse/config_reference.py:UndocumentedField": "a code defect test_docs catches",
+}
+PACKAGES = ("brandpulse", "listeners", "spiders", "sentiment", "digest", "storage", "domain")
+_BUILTIN_ERRORS = {
+    name
+    for name, value in vars(builtins).items()
+    if isinstance(value, type) and issubclass(value, BaseException)
+}
+
+
+def _builtin_rooted_exceptions() -> set[str]:
+    """``path:Class`` of every class in the packages whose base is a built-in exception."""
+    found = set()
+    for package in PACKAGES:
+        for path in sorted((REPO_ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ClassDef) and any(
+                    isinstance(base, ast.Name) and base.id in _BUILTIN_ERRORS for base in node.bases
+                ):
+                    found.add(f"{path.relative_to(REPO_ROOT).as_posix()}:{node.name}")
+    return found
+
+
+def test_no_new_exception_root_outside_the_tree() -> None:
+    """Issue 10: one root. A class raised on purpose derives from BrandPulseError (the run
+    lock's LockHeld and the cluster's SourceFailed were RuntimeErrors)."""
+    assert _builtin_rooted_exceptions() == set(OUTSIDE_THE_TREE)
 
 
 def _config(tmp_path: Path, db: str, extra: str = "") -> Path:

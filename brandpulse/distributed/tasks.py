@@ -32,6 +32,7 @@ from sqlalchemy.exc import DBAPIError
 
 from brandpulse.distributed.app import app
 from brandpulse.distributed.node import Node
+from domain.errors import SourceError
 from domain.redact import redact
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ MAX_BATCHES_PER_TASK = 20
 MAX_INLINE_WAIT_S = 2.0
 
 
-class SourceFailed(RuntimeError):
+class SourceFailed(SourceError):
     """A source or crawl failed this try (its health holds the reason); retried."""
 
 

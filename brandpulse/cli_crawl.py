@@ -15,10 +15,11 @@ from brandpulse.cli_common import (
     load,
     setup_logging,
 )
+from domain.kinds import kinds_of
 
 
 def crawl(
-    spider: Annotated[str, typer.Argument(help="reviews, trustpilot, amazon or article.")],
+    spider: Annotated[str, typer.Argument(help=f"One of: {', '.join(kinds_of('spider'))}.")],
     url: Annotated[list[str], typer.Option("--url", help="Start URL (repeatable).")],
     brand: Annotated[
         str | None, typer.Option(help="Brand the reviews belong to (default: from config).")
@@ -33,6 +34,7 @@ def crawl(
     """Crawl start URLs with a spider (in a subprocess) and store the reviews or articles."""
     setup_logging(verbose)
     cfg = load(config)
+    from brandpulse.config_checks import check_start_url
     from brandpulse.crawls import crawl as run_crawl_now
     from brandpulse.crawls import crawl_for_url, default_source_name
     from brandpulse.intake import Intake
@@ -43,6 +45,12 @@ def crawl(
     if spider not in SPIDERS:
         echo_err(f"error: unknown spider {spider!r}; choose from {', '.join(sorted(SPIDERS))}")
         raise typer.Exit(EXIT_USAGE)
+    try:
+        for start in url:
+            check_start_url(start)
+    except ValueError as exc:
+        echo_err(f"error: --url {start!r}: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
     configured = crawl_for_url(cfg, url[0])
     if brand is not None and brand not in {b.name for b in cfg.brands}:
         echo_err(f"error: --brand {brand!r} is not one of the config's [[brands]]")

@@ -14,7 +14,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from brandpulse import config_delivery as cd  # routes, [delivery], digest time zone
 from brandpulse.config_analysis import AnalysisConfig as AnalysisConfig  # re-exported
-from brandpulse.config_checks import check_cron, check_database_url
+from brandpulse.config_checks import (
+    check_cron,
+    check_database_url,
+    check_spider,
+    check_start_url,
+)
 from brandpulse.config_engine import ENGINE, EngineConfig
 from brandpulse.config_groups import COMPETITORS_OF, check_brands
 from brandpulse.config_inbox import COMPETITOR_SLA_HOURS, MIN_CONFIDENCE, SLA_HOURS, SPIKES
@@ -31,6 +36,7 @@ from brandpulse.config_report import ReportConfig
 from brandpulse.settings import DEFAULT_DATABASE_URL, DEFAULT_OUTPUT_DIR
 from domain import defaults
 from domain.errors import ConfigError as ConfigError  # re-exported: brandpulse.config.ConfigError
+from domain.kinds import kinds_of
 from listeners import ListenerSettings, listener_class
 from listeners.matching import BrandTerms
 
@@ -97,8 +103,8 @@ class SourceConfig(BaseModel):
 
     name: str = Field(min_length=1, description="Unique name, used in health, exports and errors.")
     type: str = Field(
-        description="Which listener: feed, reddit, mastodon, hackernews, appstore, googleplay "
-        "(its own keys are listed below)."
+        description=f"Which listener: {', '.join(kinds_of('listener'))} (each type's own keys "
+        "are listed below)."
     )
     enabled: bool = Field(default=True, description="false keeps it configured but idle.")
     brand: str | None = Field(
@@ -126,15 +132,15 @@ class CrawlConfig(_Model):
         min_length=1,
         description="Source name; reviews are deduplicated on (name, review id): keep it stable.",
     )
-    spider: Literal["reviews", "trustpilot", "amazon", "article"] = Field(
-        description="reviews (schema.org Review/AggregateRating in JSON-LD or microdata, any "
-        "shop), trustpilot (company review pages), amazon (product review pages: verified "
-        "purchase, helpful votes), article (news, blog and forum pages; main text by "
-        'trafilatura; rel="next" thread pages followed).'
+    spider: Annotated[str, AfterValidator(check_spider)] = Field(
+        description="One of "
+        + ", ".join(f"{k.name} ({k.display_name})" for k in kinds_of("spider").values())
+        + "; what each reads: README, Crawls."
     )
-    urls: list[str] = Field(
+    urls: list[Annotated[str, AfterValidator(check_start_url)]] = Field(
         min_length=1,
-        description="Start URLs; sort them newest first (?sort=recency) so re-crawls stop early.",
+        description="Start URLs (http or https); sort them newest first (?sort=recency) so "
+        "re-crawls stop early.",
     )
     brand: str | None = Field(
         default=None,

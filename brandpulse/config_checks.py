@@ -11,7 +11,9 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+from domain.kinds import kinds_of
 from domain.redact import register_secret
 
 if TYPE_CHECKING:
@@ -82,6 +84,28 @@ def check_database_url(url: str) -> str:
         raise ValueError("the PostgreSQL URL names no database (postgresql://user@host/DBNAME)")
     if name.startswith("sqlite") and not parsed.database:
         raise ValueError("the SQLite URL names no file (sqlite:///path/to/brandpulse.db)")
+    return url
+
+
+def check_spider(name: str) -> str:
+    """``name`` if a spider of that name is in :data:`domain.kinds.SOURCE_KINDS` (read at
+    call time, so one registry line makes a new spider configurable), else ValueError."""
+    spiders = kinds_of("spider")
+    if name not in spiders:
+        raise ValueError(f"unknown spider {name!r}; choose from {', '.join(sorted(spiders))}")
+    return name
+
+
+def check_start_url(url: str) -> str:
+    """``url`` if it is an absolute http(s) URL with a host (a crawl's start URL), else
+    ValueError; the message does not repeat the URL (it may carry a token)."""
+    try:
+        parts = urlsplit(url.strip())
+        usable = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. a malformed IPv6 address
+        usable = False
+    if not usable:
+        raise ValueError("not an http(s) URL with a host, e.g. https://example.com/reviews")
     return url
 
 

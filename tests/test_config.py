@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from brandpulse.config import ConfigError, load_config
+from brandpulse.config import Config, ConfigError, CrawlConfig, SourceConfig, load_config
+from domain import kinds
+from domain.kinds import SourceKind, Voice, kinds_of
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "brandpulse.toml"
 
@@ -96,6 +98,16 @@ def test_config_path_falls_back_to_env_variable(
             "brand 'Nope', which is not one of the [[brands]]",
         ),
         ("[[brands]\nname = 'A'\n", "not valid TOML"),
+        (
+            MINIMAL + '\n[[crawls]]\nname = "c"\nspider = "ebay"\nurls = ["https://x.test/"]\n',
+            "crawls[0] (name='c').spider: unknown spider 'ebay'; choose from amazon, article,",
+        ),
+        (
+            MINIMAL
+            + '\n[[crawls]]\nname = "c"\nspider = "article"\n'
+            + 'urls = ["https://x.test/", "x.test/news?key=tok-31415"]\n',
+            "crawls[0] (name='c').urls[1]: not an http(s) URL with a host",
+        ),
         ("", "brands: Field required"),
     ],
 )
@@ -111,3 +123,27 @@ def test_invalid_config_names_file_and_key(tmp_path: Path, text: str, expected: 
 def test_missing_config_file_says_how_to_fix(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"config file not found.*--config"):
         load_config(tmp_path / "nope.toml", env={})
+
+
+def test_a_non_http_start_url_is_refused_without_repeating_it(tmp_path: Path) -> None:
+    text = MINIMAL + '[[crawls]]\nname = "c"\nspider = "reviews"\nurls = ["x.test/?k=tok-2718"]\n'
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text), env={})
+    assert "urls[0]: not an http(s) URL" in str(info.value)
+    assert "tok-2718" not in str(info.value)
+
+
+def test_source_and_spider_choices_come_from_the_one_registry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Adding a source is one module and one registry line: the config names every
+    registered type and spider, and accepts a spider registered with one line."""
+    type_help = SourceConfig.model_fields["type"].description or ""
+    assert all(f"{name}," in type_help or f"{name} (" in type_help for name in kinds_of("listener"))
+    spider_help = CrawlConfig.model_fields["spider"].description or ""
+    assert all(f"{name} (" in spider_help for name in kinds_of("spider"))
+    toy = SourceKind("crawl:toy", "Toy pages", Voice.REVIEW, "spider", "toy_spider:ToySpider")
+    monkeypatch.setitem(kinds.SOURCE_KINDS, toy.type, toy)
+    text = MINIMAL + '[[crawls]]\nname = "t"\nspider = "toy"\nurls = ["https://x.test/r"]\n'
+    config: Config = load_config(write(tmp_path, text), env={})
+    assert config.crawls[0].spider == "toy"

@@ -83,3 +83,12 @@ def test_crawl_command_rejects_unknown_spider_and_brand(tmp_path: Path) -> None:
         app, ["crawl", "reviews", "--url", "http://x/", "--brand", "Nope", "-c", str(config)]
     )
     assert bad_brand.exit_code == 2 and "--brand 'Nope'" in bad_brand.stderr
+    # A start URL without http(s) and a host used to crawl nothing and exit 0.
+    for start in ("x.test/shop", "ftp://x.test/shop"):
+        bad_url = runner.invoke(app, ["crawl", "reviews", "--url", start, "-c", str(config)])
+        assert bad_url.exit_code == 2, bad_url.output
+        assert bad_url.stderr.splitlines() == [
+            f"error: --url {start!r}: not an http(s) URL with a host, e.g. "
+            "https://example.com/reviews"
+        ]
+    assert not (tmp_path / "bp.db").exists()

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from brandpulse import config_reference as ref
 from brandpulse.cli import app
 from brandpulse.config import Config, SourceConfig
+from domain.kinds import kinds_of
 from listeners import LISTENER_TYPES, listener_class
 
 README_PATH = Path(__file__).resolve().parents[1] / "README.md"
@@ -79,6 +80,14 @@ def test_a_field_without_description_is_refused() -> None:
 def test_every_source_type_is_in_the_sources_table(kind: str) -> None:
     rows = [line for line in README.splitlines() if line.startswith(f"| `{kind}` |")]
     assert rows, f"source type {kind!r} missing from the README sources table"
+
+
+@pytest.mark.parametrize("spider", sorted(kinds_of("spider")))
+def test_every_spider_is_in_the_sources_table_and_the_crawls_section(spider: str) -> None:
+    (row,) = [line for line in README.splitlines() if line.startswith("| Scrapy crawls: ")]
+    assert f"`{spider}`" in row, f"spider {spider!r} missing from the README sources table"
+    crawls = README.split("### Crawls", 1)[1].split("\n#", 1)[0]
+    assert f"`{spider}` " in crawls, f"README's Crawls section does not say what {spider} reads"
 
 
 def _command_names(group: typer.Typer, prefix: str = "") -> list[str]:

@@ -77,7 +77,8 @@ def test_a_new_source_goes_through_the_whole_pipeline(
     assert health.kind == "toy" and health.last_error is None and health.total_mentions
     # the kind's voice decides the reply: an article gets the press routine, no apology
     assert {mention_kind(m, health.kind) for m in stored} == {"article"}
-    assert reply_outline(stored[0], kind="article")[1].step == "Verify"
+    outline = reply_outline(stored[0], kind=mention_kind(stored[0], health.kind))
+    assert outline[1].step == "Verify"
     digest = (tmp_path / "out" / "digest.txt").read_text(encoding="utf-8")
     # ... and its positive articles are not thanked like customers (the list is people's
     # posts and reviews)

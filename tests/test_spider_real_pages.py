@@ -8,13 +8,16 @@ output: the headline in ``<h1>``, the author in ``<meta name="author">`` and the
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from replay_server import ReplayServer
 from test_spider_parse import page, run_parse, utc
+from typer.testing import CliRunner
 
+from brandpulse.cli import app
 from brandpulse.config import load_config
 from brandpulse.crawls import crawl
 from brandpulse.intake import Intake
@@ -150,3 +153,52 @@ download_delay = 0
     assert stored.published_at.isoformat(timespec="minutes")[:16] == "2007-06-19T07:40"
     assert "Genion-L-Vertrag rund 49,- Euro" in stored.text
     assert {h.name: h.kind for h in repo.source_health()}["computerbase"] == "crawl:article"
+
+
+def test_an_article_crawl_never_gets_a_customer_reply_outline(
+    server: ReplayServer, tmp_path: Path
+) -> None:
+    """Issue 10's spelled-out-kinds bug, end to end through the real commands: a crawled
+    article that turns into an alert (here a person labels it negative) gets the press
+    routine (read, verify, respond), never the apology meant for customers."""
+    config = tmp_path / "bp.toml"
+    config.write_text(
+        f"""
+[database]
+url = "sqlite:///{tmp_path / "bp.db"}"
+[[brands]]
+name = "HTC"
+own = true
+[analysis]
+backend = "vader"
+[alerts]
+max_age_hours = 1000000
+[digest]
+output_dir = "{tmp_path / "out"}"
+period_days = 100000
+"""
+    )
+    cli = CliRunner()
+    _ok(
+        cli, ["crawl", "article", "--url", server.url + CB_PATH, "--source", "computerbase"], config
+    )
+    (row,) = [json.loads(line) for line in _ok(cli, ["export"], config).splitlines()]
+    assert row["source"] == "computerbase" and row["url"] == CB_URL
+    _ok(cli, ["label", str(row["id"]), "negative"], config)
+    _ok(cli, ["run", "--once"], config)
+
+    (item,) = [
+        json.loads(line) for line in _ok(cli, ["inbox", "--format", "json"], config).splitlines()
+    ]
+    assert (item["mention_id"], item["source_kind"]) == (row["id"], "article")
+    digest = (tmp_path / "out" / "digest.txt").read_text(encoding="utf-8")
+    press = digest.split("NEGATIVE PRESS AND BLOG COVERAGE TO CHECK", 1)[1]
+    assert CB_URL in press and "No customer post or review needs a reply." in digest, digest
+    assert "- Verify:" in digest and "- Read:" in digest
+    assert "Apologize" not in digest and "- Hear:" not in digest
+
+
+def _ok(cli: CliRunner, args: list[str], config: Path) -> str:
+    result = cli.invoke(app, [*args, "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    return result.stdout

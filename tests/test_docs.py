@@ -7,6 +7,8 @@ description, every command (and sub-command) and every source type must be in RE
 
 from __future__ import annotations
 
+import importlib
+import re
 from pathlib import Path
 
 import pytest
@@ -80,6 +82,8 @@ def test_a_field_without_description_is_refused() -> None:
 def test_every_source_type_is_in_the_sources_table(kind: str) -> None:
     rows = [line for line in README.splitlines() if line.startswith(f"| `{kind}` |")]
     assert rows, f"source type {kind!r} missing from the README sources table"
+    glance = README.split("## Sources at a glance", 1)[1].split("\n## ", 1)[0]
+    assert f"(`{kind}`) |" in glance, f"source type {kind!r} missing from Sources at a glance"
 
 
 @pytest.mark.parametrize("spider", sorted(kinds_of("spider")))
@@ -143,3 +147,35 @@ def test_source_config_keys_come_before_each_types_own_keys() -> None:
         for line in generated[common:].split("### `[[sources]] type")[0].splitlines()
         if line.startswith("| `")
     }
+
+
+CONTRIBUTING = (README_PATH.parent / "CONTRIBUTING.md").read_text(encoding="utf-8")
+_PACKAGES = ("brandpulse", "listeners", "spiders", "sentiment", "digest", "storage", "domain")
+_DOTTED = re.compile(rf"(?:{'|'.join(_PACKAGES)})(?:\.\w+)+")
+_PATH = re.compile(r"[\w./-]+\.(?:py|md)|[\w-]+/[\w/.-]*/")
+
+
+def _resolves(dotted: str) -> bool:
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            target: object = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for name in parts[cut:]:
+            if not hasattr(target, name):
+                return False
+            target = getattr(target, name)
+        return True
+    return False
+
+
+def test_contributing_names_only_what_exists() -> None:
+    """CONTRIBUTING walks a newcomer through real modules, names and files: a rename that
+    leaves it behind fails here."""
+    spans = re.findall(r"`([^`\n]+)`", CONTRIBUTING)
+    dotted = [t for t in spans if _DOTTED.fullmatch(t)]
+    paths = [t for t in spans if _PATH.fullmatch(t)]
+    assert len(dotted) > 8 and len(paths) > 8
+    assert [t for t in dotted if not _resolves(t)] == []
+    assert [t for t in paths if not (README_PATH.parent / t).exists()] == []

@@ -48,6 +48,7 @@ from digest.inbox import (
 from digest.replies import mention_kind
 from domain.errors import BrandPulseError
 from domain.rating import rated_label
+from domain.text import model_text
 from storage import Repository, StoredMention
 from storage.inbox import AlertEvent, AlertState, InboxStore, StateConflict
 from storage.models import utcnow
@@ -380,9 +381,10 @@ class Inbox:
             if cfg is None:
                 continue
             dismissed_ids = set(ids)
-            texts = {m.id: f"{m.title} {m.text}" for m in self.repo.mentions(ids=ids)}
+            # What the brand matcher read (domain.text.model_text), not another join.
+            texts = {m.id: model_text(m.title, m.text) for m in self.repo.mentions(ids=ids)}
             kept = [
-                f"{m.title} {m.text}"
+                model_text(m.title, m.text)
                 for m in self.repo.mentions(brand=name, limit=5_000)
                 if m.id not in dismissed_ids
             ]

@@ -12,6 +12,7 @@ import pytest
 from inbox_data import NOW, load, make_config
 
 from brandpulse.inbox import Inbox, InboxError, brand_training_rows, parse_when, raise_alerts
+from domain.text import model_text
 from storage import Repository
 from storage.inbox import InboxStore
 
@@ -120,6 +121,28 @@ def test_dismissals_teach_labels_and_brand_terms(loaded) -> None:  # type: ignor
     assert box.items(state="dismissed")[0].dismiss_reason in ("not-negative", "not-our-brand")
     with pytest.raises(InboxError, match="choose from"):
         box.dismiss(items[ids["Crazy Diamond"]].alert_id, reason="boring", by="kim")
+
+
+def test_exclude_suggestions_read_the_text_the_brand_matcher_read(  # type: ignore[no-untyped-def]
+    loaded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Title and text are joined once (domain.text.model_text): the learning from
+    dismissals used its own "title text" join, unlike the matcher it corrects."""
+    import brandpulse.inbox
+
+    _config, repo, ids, _raised, box = loaded
+    hn = by_mention(box)[ids["bhickey"]]
+    box.dismiss(hn.alert_id, reason="not-our-brand", by="kim")
+    seen: list[tuple[int, str]] = []
+
+    def spy(brand, terms, dismissed, kept, **kwargs):  # type: ignore[no-untyped-def]
+        seen.extend(dismissed)
+        return []
+
+    monkeypatch.setattr(brandpulse.inbox, "suggest_excludes", spy)
+    assert box.exclude_suggestions("Apple") == []
+    (mention,) = repo.mentions(ids=[ids["bhickey"]])
+    assert mention.title and seen == [(mention.id, model_text(mention.title, mention.text))]
 
 
 def test_escalation_hooks_for_the_delivery_step(loaded) -> None:  # type: ignore[no-untyped-def]

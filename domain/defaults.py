@@ -19,9 +19,9 @@ PRODUCT_TOKEN: Final = "BrandPulse/0.1"
 #: Minutes between two polls of one source by the daemon (``sources[].interval_minutes``);
 #: a source without a success for twice this long is flagged SILENT.
 SOURCE_INTERVAL_MINUTES: Final = 30
-#: Pages (requests) a paginated listener reads per stream in one run
-#: (``max_pages`` of the ``reddit``, ``mastodon``, ``googleplay``, ``bluesky``, ``github``,
-#: ``stackexchange`` and ``youtube`` sources).
+#: Pages (requests) a paginated listener reads per stream in one run (the ``max_pages``
+#: default of every listener that does not need another bound; ``grep LISTENER_MAX_PAGES
+#: listeners/`` lists them).
 LISTENER_MAX_PAGES: Final = 5
 
 # -- [http] (the listeners' transport) ------------------------------------------------------

@@ -97,8 +97,9 @@ def route_matches(
 
 
 def status_line(outbox: Outbox) -> str:
-    """``Deliveries: 12 sent, 1 pending, 2 failed, 0 unconfirmed`` (+ a hint when any
-    failed)."""
+    """``Deliveries: 12 sent, 1 pending, 2 failed, 0 unconfirmed``; when any failed, the
+    newest failure's recipient key and stored reason (first line, at most 160 characters)
+    and where to see them all."""
     counts = outbox.counts()
     waiting = counts.get(PENDING, 0) + counts.get(CLAIMED, 0)
     line = (
@@ -106,6 +107,10 @@ def status_line(outbox: Outbox) -> str:
         f"{counts.get(FAILED, 0)} failed, {counts.get(UNKNOWN, 0)} unconfirmed"
     )
     if counts.get(FAILED, 0) or counts.get(UNKNOWN, 0):
+        newest = outbox.items(states=[FAILED, UNKNOWN], limit=1)
+        reason = (newest[0].last_error or "").strip().splitlines() if newest else []
+        if newest and reason:
+            line += f"; newest failure: {newest[0].target}: {reason[0][:160]}"
         line += " (brandpulse deliveries --failed shows why; they are retried)"
     return line
 

@@ -224,6 +224,12 @@ def test_a_delivery_that_fails_once_is_delivered_next_cycle_with_its_reason_show
         assert shown.exit_code == 0, shown.output
         assert "failed" in shown.output and "error=500" in shown.output
         assert "1 failed" in shown.output
+        # ... and `sources` (the health overview) names the reason too, not only a count.
+        health = CliRunner().invoke(app, ["sources", "--config", str(path)])
+        assert health.exit_code == 0, health.output
+        (line,) = [ln for ln in health.stdout.splitlines() if ln.startswith("Deliveries:")]
+        assert "1 failed" in line and f"newest failure: {row.target}: " in line
+        assert "error=500" in line
 
         clock.advance(seconds=30)
         _, second, _ = pipeline.deliver(digest=False)

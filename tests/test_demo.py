@@ -272,12 +272,13 @@ def test_routes_cover_every_configured_source() -> None:
     assert ("POST", "/api/v1/access_token") in routes
     assert ("POST", "/_/PlayStoreUi/data/batchexecute") in routes
     # the crawls' start URLs are served pages (with the server's robots.txt)
+    base = "http://127.0.0.1:8765"  # start URLs must be absolute http(s) URLs
     config = load_config(
-        DEMO_DATA / "demo.toml", env={"BRANDPULSE_DEMO_URL": "", "BRANDPULSE_DEMO_DIR": "/x"}
+        DEMO_DATA / "demo.toml", env={"BRANDPULSE_DEMO_URL": base, "BRANDPULSE_DEMO_DIR": "/x"}
     )
     assert config.crawls
     for crawl in config.crawls:
-        assert all(url in pages for url in crawl.urls), crawl.urls
+        assert all(url.removeprefix(base) in pages for url in crawl.urls), crawl.urls
     assert "/robots.txt" in pages
 
 

@@ -123,7 +123,9 @@ def reply_outline(
         )
     return (
         ReplyStep("Hear", hear),
-        ReplyStep("Empathize", "Call them by name and acknowledge how frustrating this is for them."),
+        ReplyStep(
+            "Empathize", "Call them by name and acknowledge how frustrating this is for them."
+        ),
         ReplyStep("Apologize", "Apologize sincerely for the experience, without excuses or blame."),
         ReplyStep("Resolve", resolve),
         ReplyStep(

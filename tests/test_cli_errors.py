@@ -67,7 +67,7 @@ OUTSIDE_THE_TREE = {
     "domain/errors.py:BrandPulseError": "the root itself",
     "listeners/http.py:Cancelled": "a BaseException like KeyboardInterrupt: stop, no error",
     "listeners/feeds_fast.py:_NotPlain": "private control flow, caught in its module",
-    "brandpulse/web/app.py:Refused": "an HTTP answer (status and text) for the web handler",
+    "brandpulse/web/deps.py:Refused": "an HTTP answer (status and text) for the web handler",
     "brandpulse/config_reference.py:UndocumentedField": "a code defect test_docs catches",
 }
 PACKAGES = ("brandpulse", "listeners", "spiders", "sentiment", "digest", "storage", "domain")

@@ -7,6 +7,10 @@ So this adapter treats "no reviews at all" on a run without a cursor as an error
 constant, not configurable: tests exercise the mapping and the paging logic through the
 ``fetcher`` seam instead of a local server.
 
+Requests go through the shared :class:`~listeners.http.HttpClient`
+(:mod:`listeners.googleplay_fetch`): the library's own ``urlopen`` has no timeout and no
+size limit, so only its request body and reply parsing are used.
+
 Importing the library replaces Python's default HTTPS context with an unverified one
 (``ssl._create_default_https_context``); the adapter imports it lazily and puts the
 previous value back at once.
@@ -28,6 +32,7 @@ from pydantic import Field
 from domain import defaults
 from listeners.base import BaseListener, Batch, BrandQuery, ListenerSettings
 from listeners.errors import ListenerError, MalformedResponse, NotFound, SourceDisabled
+from listeners.googleplay_fetch import bounded_fetcher
 from listeners.http import HttpClient
 from storage.records import Mention
 
@@ -158,7 +163,10 @@ class GooglePlayListener(BaseListener[GooglePlaySettings]):
     def _fetch_page(self, token: Any) -> tuple[list[Mapping[str, Any]], Any]:
         if self._fetcher is None:
             try:
-                self._fetcher = library_fetcher(self.settings.base_url)
+                library_fetcher(self.settings.base_url)  # imports it, HTTPS context kept
+                self._fetcher = bounded_fetcher(
+                    self.http, source=self.name, base_url=self.settings.base_url
+                )
             except ImportError as exc:
                 raise SourceDisabled(
                     self.name,

@@ -113,6 +113,13 @@ class HttpClient:
         finally:
             self._source_deadline = previous
 
+    def remaining(self, source: str, url: str) -> float:
+        """Seconds a request to ``url`` may take now: the per-request deadline, cut by the
+        source's (:meth:`deadline`). Raises :class:`Cancelled` on shutdown and
+        :class:`DeadlineExceeded` when the source's time has run out. Used by transports
+        outside httpx (:mod:`listeners.bounded_session`) to keep the same bounds."""
+        return self._remaining(source, url)
+
     def _remaining(self, source: str, url: str) -> float:
         """Seconds this request may take: the per-request deadline, cut by the source's."""
         if self.cancel.is_set():

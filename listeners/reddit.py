@@ -45,6 +45,7 @@ from listeners.base import (
     StreamBatch,
     call_with_backoff,
 )
+from listeners.bounded_session import BoundedSession
 from listeners.errors import MalformedResponse, SourceDisabled
 from listeners.http import HttpClient
 from listeners.reddit_errors import ENV_HINT, translate_error
@@ -175,6 +176,7 @@ class RedditListener(BaseListener[RedditSettings]):
         queries: Sequence[BrandQuery] = (),
     ) -> None:
         super().__init__(settings, name=name, http=http, queries=queries)
+        self._http = http  # PRAW's requests go through BoundedSession with its bounds
         self._backoff = http.backoff
         self._reddit: praw.Reddit | None = None
 
@@ -193,6 +195,7 @@ class RedditListener(BaseListener[RedditSettings]):
                 timeout=self.settings.timeout_s,
                 check_for_updates=False,
                 check_for_async=False,
+                requestor_kwargs={"session": BoundedSession(self._http, source=self.name)},
             )
             self._reddit.read_only = True
         return self._reddit

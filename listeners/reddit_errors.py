@@ -20,6 +20,8 @@ ENV_HINT = "set REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET (a Reddit 'script' app
 
 def translate_error(exc: Exception, *, source: str) -> ListenerError:
     """The one place prawcore/PRAW exceptions become :mod:`listeners.errors` ones."""
+    if isinstance(getattr(exc, "original_exception", None), ListenerError):
+        return exc.original_exception  # type: ignore[attr-defined]
     if isinstance(exc, prawcore.TooManyRequests):
         retry_after = parse_retry_after(exc.retry_after)
         return RateLimited(

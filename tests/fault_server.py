@@ -16,6 +16,10 @@ Endpoints (GET):
                  (never held in memory); no Content-Length (``?declared=1`` sends one)
 ``/garbage``     200, ``application/rss+xml`` and 64 KiB of random bytes
 
+Every fault endpoint also answers any path below it (``/trickle/api/v3/search``) and
+POST, so a listener whose ``base_url`` is ``{url}/trickle`` meets the fault on its first
+request whatever API path it appends.
+
 Bounded: every slow endpoint stops when :meth:`FaultServer.stop` is called, and
 ``requests`` counts hits per path. Usage::
 
@@ -68,6 +72,10 @@ HOSTILE_FEED = {
 }
 
 
+#: Fault endpoints that also answer every path below them (see ``do_GET``).
+_PREFIXED = frozenset({"/429", "/500", "/hang", "/trickle", "/huge", "/garbage"})
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.0"  # close after each reply: no length needed for /huge
@@ -90,6 +98,12 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         path = parts.path
         self.server.hits[path] += 1
+        # ``/trickle/api/v3/search``: any path under a fault endpoint gets that fault, so a
+        # listener with a ``base_url`` of ``{url}/trickle`` meets it on its first request.
+        head = "/" + path.split("/")[1]
+        if head in _PREFIXED and path != head:
+            self.server.hits[head] += 1
+            path = head
         self.server.targets.append(self.path)
         stop = self.server.stopping
         try:
@@ -134,6 +148,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self._body(404, b"not found", "text/plain")
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up: that is the point of most of these endpoints
+
+    def do_POST(self) -> None:  # GraphQL and form APIs: the same faults
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(min(length, 1024 * 1024))
+        self.do_GET()
 
 
 class _Server(ThreadingHTTPServer):

@@ -3,8 +3,9 @@
 ``batchexecute_reviews_com.twitter.android.txt`` is a real Play Store ``batchexecute``
 (rpc ``UsvDTd``) reply with four Twitter reviews from January 2021; see
 tests/fixtures/googleplay/README.md for its source. google-play-scraper's endpoint is a
-module constant, so the edge is faked one step in: its HTTP function ``post`` answers
-with the recording, and the library's own parsing and the adapter run for real. The
+module constant; the adapter posts to it through the shared bounded HttpClient, so the
+edge is an httpx transport answering with the recording, and the library's own parsing
+and the adapter run for real. The
 paging tests feed the same four reviews, as the library parses them, through the
 adapter's ``fetcher`` seam.
 """
@@ -19,9 +20,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+import httpx
 import pytest
 
 from listeners import listener_class
+from listeners.base import Backoff
 from listeners.errors import MalformedResponse, NotFound
 from listeners.googleplay import GooglePlayListener, GooglePlaySettings, library_fetcher
 from listeners.http import HttpClient
@@ -70,33 +73,35 @@ def parsed_reviews() -> dict[str, dict[str, Any]]:
     return {r["reviewId"]: r for r in reviews}
 
 
-@pytest.fixture
-def library(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, list[str]]]]:
-    """google-play-scraper with its HTTP POST answering the recording; returns the calls."""
+class PlayEdge:
+    """The internet edge: an httpx transport answering Google Play's ``batchexecute``
+    POST with the recording (or ``status``), recording each request's URL and form."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.status = status
+        self.calls: list[tuple[str, dict[str, list[str]]]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.calls.append((str(request.url), parse_qs(request.content.decode())))
+        if self.status != 200:
+            return httpx.Response(self.status, text="Not Found")
+        return httpx.Response(200, text=wire_body())
+
+    def client(self) -> HttpClient:
+        return HttpClient(transport=httpx.MockTransport(self), backoff=Backoff(attempts=1))
+
+
+def test_maps_recorded_reviews_through_the_library() -> None:
+    """The POST goes through the shared bounded HttpClient; the library parses the reply."""
     import_library()
-    import google_play_scraper.features.reviews as gps_reviews
-
-    calls: list[tuple[str, dict[str, list[str]]]] = []
-
-    def post(url: str, data: str | bytes, headers: Mapping[str, str]) -> str:
-        form = data.decode() if isinstance(data, bytes) else data
-        calls.append((url, parse_qs(form)))
-        return wire_body()
-
-    monkeypatch.setattr(gps_reviews, "post", post)
-    return calls
-
-
-def test_maps_recorded_reviews_through_the_library(
-    library: list[tuple[str, dict[str, list[str]]]],
-) -> None:
     assert listener_class("googleplay") is GooglePlayListener
-    with HttpClient() as http:
+    edge = PlayEdge()
+    with edge.client() as http:
         listener = GooglePlayListener(
             GooglePlaySettings(app_id=APP, page_size=4), name="play", http=http
         )
         batch = listener.fetch(None)
-    ((url, form),) = library  # the 2021 reply's paging token is not where 1.2.x looks
+    ((url, form),) = edge.calls  # the 2021 reply's paging token is not where 1.2.x looks
     assert url == "https://play.google.com/_/PlayStoreUi/data/batchexecute?hl=en&gl=us"
     assert APP in form["f.req"][0]
     assert [m.external_id for m in batch.mentions] == [HAYZEL, CRAZY, DEXY, AEO]
@@ -124,20 +129,16 @@ def test_maps_recorded_reviews_through_the_library(
     assert batch.cursor == {"newest_ts": TS[HAYZEL], "ids": [HAYZEL]}
 
 
-def test_a_failing_endpoint_is_an_error_on_first_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The library swallows HTTP errors (here its own 404 error) and returns no reviews."""
+def test_a_failing_endpoint_is_an_error_naming_the_status() -> None:
+    """google-play-scraper swallows HTTP errors; through the shared client a 404 is a
+    NotFound naming the status, and nothing is retried."""
     import_library()
-    import google_play_scraper.features.reviews as gps_reviews
-    from google_play_scraper.exceptions import NotFoundError
-
-    def post(url: str, data: str | bytes, headers: Mapping[str, str]) -> str:
-        raise NotFoundError("App not found(404).")
-
-    monkeypatch.setattr(gps_reviews, "post", post)
-    with HttpClient() as http:
+    edge = PlayEdge(status=404)
+    with edge.client() as http:
         listener = GooglePlayListener(GooglePlaySettings(app_id=APP), name="play", http=http)
-        with pytest.raises(MalformedResponse, match="no reviews"):
+        with pytest.raises(NotFound, match="404"):
             listener.fetch(None)
+    assert len(edge.calls) == 1
 
 
 class FakeFetcher:

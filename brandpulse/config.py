@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from brandpulse import config_delivery as cd  # routes, [delivery], digest time zone
 from brandpulse.config_analysis import AnalysisConfig as AnalysisConfig  # re-exported
 from brandpulse.config_checks import (
+    check_apprise_urls,
     check_cron,
     check_database_url,
     check_spider,
@@ -247,8 +248,9 @@ class DigestConfig(cd.DigestDeliveryKeys):
     @field_validator("recipients")
     @classmethod
     def _drop_blank(cls, urls: list[str]) -> list[str]:
-        # "${ALERT_URL:-}" with the variable unset means "no recipient", not an error.
-        return [u.strip() for u in urls if u.strip()]
+        # "${ALERT_URL:-}" with the variable unset means "no recipient", not an error;
+        # a URL apprise cannot parse is an error now, not a delivery failing for ever.
+        return check_apprise_urls(urls)
 
 
 class HttpConfig(_Model):

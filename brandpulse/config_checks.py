@@ -8,6 +8,7 @@ Every error names the key and never echoes a value that may hold a secret.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,8 @@ SECRET_KEYS = frozenset(
         "redis_url",
     }
 )
+#: One apprise check at a time (its logger is silenced while it runs).
+_APPRISE_CHECK = threading.Lock()
 
 
 def check_cron(schedule: str) -> str:
@@ -231,3 +234,31 @@ def finish_config(config: Config, *, file: Path, from_env: bool = False) -> Conf
             update={"url": url.set(database=str(db_path)).render_as_string(hide_password=False)}
         )
     return config.model_copy(update={"digest": digest, "analysis": analysis, "database": database})
+
+
+def check_apprise_urls(urls: list[str]) -> list[str]:
+    """``urls`` (blank entries dropped) if apprise understands every one, else ValueError
+    naming the position only: the URL holds tokens, and apprise logs it while parsing, so
+    its log is silenced for the check."""
+    import logging
+
+    import apprise
+
+    urls = [u.strip() for u in urls if u.strip()]
+    apprise_log = logging.getLogger("apprise")
+    with _APPRISE_CHECK:
+        disabled, apprise_log.disabled = apprise_log.disabled, True
+        try:
+            bad = [
+                i
+                for i, url in enumerate(urls)
+                if apprise.Apprise.instantiate(url, suppress_exceptions=True) is None
+            ]
+        finally:
+            apprise_log.disabled = disabled
+    if bad:
+        raise ValueError(
+            f"entry {bad[0]} is not a notification URL apprise understands (check its scheme "
+            "and syntax: https://github.com/caronc/apprise/wiki); the URL is not shown"
+        )
+    return urls

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No inf/nan anywhere: ``[alerts]`` inherits this too (sla_hours = inf overflowed).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 ROUTES_NOTE = (
@@ -93,7 +94,9 @@ class RouteConfig(_Model):
     @field_validator("urls")
     @classmethod
     def _drop_blank(cls, urls: list[str]) -> list[str]:
-        return [u.strip() for u in urls if u.strip()]
+        from brandpulse.config_checks import check_apprise_urls
+
+        return check_apprise_urls(urls)  # blank entries dropped, unparseable ones refused
 
     @field_validator("quiet_hours")
     @classmethod

@@ -102,6 +102,17 @@ class EngineConfig(BaseModel):
         "(Redis token bucket); each crawl then keeps its own `download_delay`.",
     )
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        scheme = urlsplit(value.strip()).scheme.lower()
+        if scheme not in ("redis", "rediss", "unix"):
+            # The message names the scheme only: the URL may hold a password.
+            raise ValueError(f"scheme {scheme!r} is not Redis; use a redis:// or rediss:// URL")
+        return value.strip()
+
     @field_validator("broker_url")
     @classmethod
     def _broker_scheme(cls, value: str | None) -> str | None:

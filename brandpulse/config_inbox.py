@@ -10,36 +10,62 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+#: Upper bounds: beyond them a value is a typo, and date arithmetic would overflow (a
+#: traceback in the middle of a run). Hours: about 100 years.
+MAX_HOURS = 24 * 366 * 100
+MAX_WINDOW_HOURS = 24 * 7
+MAX_WEEKS = 520
+MAX_COUNT = 1_000_000_000
+
 __all__ = ["COMPETITOR_SLA_HOURS", "MIN_CONFIDENCE", "SLA_HOURS", "SPIKES", "SpikesConfig"]
 
 
 class SpikesConfig(BaseModel):
     """Spike detection against an hour-of-week baseline (see ``digest.spikes``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     enabled: bool = Field(default=True, description="Look for spikes every cycle.")
     window_hours: float = Field(
-        default=3.0, gt=0, description="Recent window compared with the baseline, in hours."
+        default=3.0,
+        gt=0,
+        le=MAX_WINDOW_HOURS,
+        description="Recent window compared with the baseline, in hours (at most a week).",
     )
     weeks: int = Field(
-        default=4, ge=1, description="Previous weeks forming the hour-of-week baseline."
+        default=4,
+        ge=1,
+        le=MAX_WEEKS,
+        description="Previous weeks forming the hour-of-week baseline (at most 520).",
     )
     min_weeks: int = Field(
-        default=2, ge=1, description="Weeks of history needed before any spike is reported."
+        default=2,
+        ge=1,
+        le=MAX_WEEKS,
+        description="Weeks of history needed before any spike is reported.",
     )
     min_volume: int = Field(
-        default=8, ge=1, description="Mentions in the window below this are never a spike."
+        default=8,
+        ge=1,
+        le=MAX_COUNT,
+        description="Mentions in the window below this are never a spike.",
     )
     min_negative: int = Field(
-        default=4, ge=1, description="Negatives in the window needed for a negative-share spike."
+        default=4,
+        ge=1,
+        le=MAX_COUNT,
+        description="Negatives in the window needed for a negative-share spike.",
     )
     ratio: float = Field(
-        default=2.0, ge=1, description="The window must hold this multiple of the baseline."
+        default=2.0,
+        ge=1,
+        le=MAX_COUNT,
+        description="The window must hold this multiple of the baseline.",
     )
     z: float = Field(
         default=4.0,
         gt=0,
+        le=MAX_COUNT,
         description="How far above the baseline, in standard deviations (see the README's "
         "spike figures: higher means fewer false alarms and fewer small spikes found).",
     )
@@ -49,6 +75,7 @@ class SpikesConfig(BaseModel):
     cooldown_hours: float = Field(
         default=24.0,
         ge=0,
+        le=MAX_HOURS,
         description="The same brand, source and kind is reported at most once per this many hours.",
     )
 
@@ -71,12 +98,14 @@ MIN_CONFIDENCE: Any = Field(
 SLA_HOURS: Any = Field(
     default=24.0,
     gt=0,
+    le=MAX_HOURS,
     description="Hours an alert on your own brand may stay open or assigned before it "
     "is overdue (the SLA clock starts when the alert is raised).",
 )
 COMPETITOR_SLA_HOURS: Any = Field(
     default=None,
     gt=0,
+    le=MAX_HOURS,
     description="SLA hours for alerts on brands in alerts.brands that are not your own; "
     "unset means no clock.",
 )

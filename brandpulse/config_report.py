@@ -29,7 +29,7 @@ def _default_report_formats() -> list[ReportFormat]:
 class ReportConfig(BaseModel):
     """The weekly competitor report (``brandpulse report competitors`` on a schedule)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     enabled: bool = Field(
         default=True, description="The daemon writes and sends the report on `schedule`."
@@ -75,7 +75,9 @@ class ReportConfig(BaseModel):
     @field_validator("recipients")
     @classmethod
     def _drop_blank(cls, urls: list[str]) -> list[str]:
-        return [u.strip() for u in urls if u.strip()]
+        from brandpulse.config_checks import check_apprise_urls
+
+        return check_apprise_urls(urls)  # blank entries dropped, unparseable ones refused
 
     @field_validator("timezone")
     @classmethod

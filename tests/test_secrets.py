@@ -22,12 +22,18 @@ FILE_SECRETS = {
     "reddit": "reddit-file-secret-93js",
     "json": "jsonhookpass-file-7h2k",
     "pbul": "o.pushbulletfiletoken51",
+    "github": "ghp_githubfiletoken8d7s",
+    "broker": "brokerfilepass-5k2m",
+    "route": "o.pushbulletroutetok77",
 }
 ENV_SECRETS = {
     "BP_SMTP_PASSWORD": "smtp-env-pass-k2j9",
     "BP_IFTTT": "iftttenvwebhook-72hd",
     "BP_DB_PASSWORD": "db-env-pass-0x9q",
     "BP_MASTODON_TOKEN": "mastodon-env-token-4kd8",
+    "GITHUB_TOKEN": "ghp_githubenvtoken3j5h",
+    "BP_YOUTUBE_KEY": "youtube-env-key-8f3k",
+    "BP_REDIS_PW": "redis-env-pass-2m9x",
 }
 ALL_SECRETS = list(FILE_SECRETS.values()) + list(ENV_SECRETS.values())
 
@@ -58,12 +64,42 @@ instances = ["{base}"]
 access_token = "${{BP_MASTODON_TOKEN}}"
 enabled = false
 
+[[sources]]
+name = "issues"
+type = "github"
+token = "{github}"
+enabled = false
+{github_extra}
+
+[[sources]]
+name = "discussions"
+type = "github_discussions"
+token = "${{GITHUB_TOKEN}}"
+repos = ["o/r"]
+enabled = false
+
+[[sources]]
+name = "videos"
+type = "youtube"
+api_key = "${{BP_YOUTUBE_KEY}}"
+enabled = false
+
 [analysis]
 backend = "vader"
+
+[engine]
+broker_url = "redis://:{broker}@127.0.0.1:1/0"
+redis_url = "{redis_scheme}://:${{BP_REDIS_PW}}@127.0.0.1:1/1"
+{engine_extra}
 
 [alerts]
 max_age_hours = 1000000
 {alerts_extra}
+
+[[alerts.routes]]
+name = "phone"
+urls = ["pbul://{route}"]
+min_urgency = 100
 
 [digest]
 output_dir = "{out}"
@@ -89,6 +125,12 @@ def render(tmp_path: Path, base: str, **overrides: str) -> Path:
         "out": str(tmp_path / "out"),
         "reddit": FILE_SECRETS["reddit"],
         "json": FILE_SECRETS["json"],
+        "github": FILE_SECRETS["github"],
+        "broker": FILE_SECRETS["broker"],
+        "route": FILE_SECRETS["route"],
+        "github_extra": "",
+        "redis_scheme": "redis",
+        "engine_extra": "",
         "alerts_extra": "",
         "digest_extra": "",
         "dry_recipients": "",
@@ -146,6 +188,40 @@ CONFIG_ERRORS = {
     "unsupported database with password": (
         {"db": "mysql://root:${BP_DB_PASSWORD}@127.0.0.1/bp"},
         "database.url",
+    ),
+    # keys added after issue 11: GitHub, YouTube, the Celery engine, routes, spikes, SLA
+    "github source, unknown key next to its token": (
+        {"github_extra": 'tokn = "${GITHUB_TOKEN}"'},
+        "sources[3] (name='issues').tokn: unknown key",
+    ),
+    "github source, number out of range next to its token": (
+        {"github_extra": "per_page = 1000"},
+        "sources[3] (name='issues').per_page",
+    ),
+    "celery engine on SQLite, broker with password": (
+        {"engine_extra": 'kind = "celery"'},
+        "engine",
+    ),
+    "engine key out of range next to the broker password": (
+        {"engine_extra": 'queue = ""'},
+        "engine.queue",
+    ),
+    "redis_url that is not Redis, with a password": (
+        {"redis_scheme": "http"},
+        "engine.redis_url",
+    ),
+    "unparseable recipient holding a secret": (
+        {"dry_recipients": '"${BP_IFTTT}-not-a-url",'},
+        "digest.recipients: entry 2",
+    ),
+    "route URL apprise cannot parse, holding a secret": (
+        {"alerts_extra": '[[alerts.routes]]\nname = "x"\nurls = ["${BP_IFTTT}"]'},
+        "alerts.routes[0] (name='x').urls",
+    ),
+    "SLA clock out of range": ({"alerts_extra": "sla_hours = 1e300"}, "alerts.sla_hours"),
+    "spike window out of range": (
+        {"digest_extra": "[spikes]\nwindow_hours = inf"},
+        "spikes.window_hours",
     ),
 }
 

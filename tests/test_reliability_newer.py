@@ -122,3 +122,47 @@ def test_newer_keys_are_checked_at_load_one_line_exit_2(
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and key in lines[0], result.stderr
         assert "Traceback" not in result.output and "hunter2" not in result.output
+
+
+def test_web_inbox_pages_carry_no_nul_or_bidi_override_from_stored_rows(tmp_path: Path) -> None:
+    """A row stored before the intake cleaned text (an older version, like the digest
+    test's legacy row) holds NUL and RTL-override characters. Before: the web inbox (added
+    after issue 11) copied them into its pages raw; the digest never did."""
+    import dataclasses
+
+    from fastapi.testclient import TestClient
+    from inbox_data import NOW
+    from web_data import PASSWORDS, hn_mentions, make_web_data
+
+    from brandpulse.inbox import Inbox, raise_alerts
+    from brandpulse.web import create_app
+    from storage.repo import AnalysisInput
+
+    data = make_web_data(tmp_path)
+    repo = data.repo
+    real = hn_mentions()[0]
+    legacy = dataclasses.replace(
+        real,
+        external_id="legacy-1",
+        title="Refund refused \u202egnp.exe",
+        text="They kept my money\x00 for weeks \u202eevil\u2066 twice",
+        author="Mallory\r\nX-Injected: 1",
+        url="https://news.ycombinator.com/item?id=1",
+    )
+    repo.save_mentions("hn", [legacy])
+    stored = next(m for m in repo.mentions() if m.external_id == "legacy-1")
+    assert "\x00" in (stored.text or ""), "stored raw, as an older version did"
+    repo.save_analyses([AnalysisInput(stored.id, "negative", -0.9, 0.95, "en", "fixture@1")])
+    raise_alerts(data.config, repo, now=NOW)
+    app = create_app(data.config, repo, secret="test-secret", now=lambda: NOW)
+    client = TestClient(app, base_url="http://127.0.0.1")
+    page = client.get("/login").text
+    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    client.post("/login", data={"name": "kim", "password": PASSWORDS["kim"], "csrf": csrf})
+    inbox = Inbox(data.config, repo, now=lambda: NOW)
+    alert = next(a.alert_id for a in inbox.items(state="all") if a.mention.id == stored.id)
+    for path in ("/", "/?state=all", f"/alerts/{alert}", "/changes"):
+        body = client.get(path).text
+        assert "They kept my money" in body or path == "/changes", path
+        for bad in ("\x00", "\u202e", "\u2066"):
+            assert bad not in body, (path, repr(bad))

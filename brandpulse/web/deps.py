@@ -12,12 +12,13 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from brandpulse.config import Config
 from brandpulse.inbox import Inbox
 from brandpulse.web.auth import LoginLimiter, can, check_csrf, new_token
 from brandpulse.web.formats import detail_value
-from domain.sanitize import safe_link
+from domain.sanitize import clean_text, safe_link
 from storage import Repository
 from storage.web_users import UserStore, WebUser
 
@@ -62,13 +63,24 @@ class WebState:
     templates: Environment
 
 
+def shown_text(value: Any) -> Any:
+    """Every ``{{ value }}`` of a page, before escaping: text without NUL, control and
+    bidi-override characters (:func:`domain.sanitize.clean_text`; rows stored by an older
+    version may hold them). Markup (HTML the templates built) and non-text pass as they are."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return clean_text(value, max_chars=None)
+    return value
+
+
 def make_templates() -> Environment:
-    """The page templates (``templates/``), autoescaped whatever the file name."""
+    """The page templates (``templates/``), autoescaped whatever the file name; every
+    value shown passes :func:`shown_text`."""
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(("html", "j2"), default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=shown_text,
     )
     env.globals["safe_link"] = safe_link
     env.filters["detail"] = detail_value

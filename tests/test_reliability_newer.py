@@ -166,3 +166,57 @@ def test_web_inbox_pages_carry_no_nul_or_bidi_override_from_stored_rows(tmp_path
         assert "They kept my money" in body or path == "/changes", path
         for bad in ("\x00", "\u202e", "\u2066"):
             assert bad not in body, (path, repr(bad))
+
+
+def test_web_actions_with_nul_and_controls_in_form_fields_are_stored_clean(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Before: a note or an assignee with a NUL byte (a pasted text, or a hostile
+    responder) made PostgreSQL refuse the UPDATE: HTTP 500 and nothing recorded; SQLite
+    stored the NUL. Form text now passes :func:`domain.sanitize.clean_text` (passwords and
+    the CSRF token excepted)."""
+    from fastapi.testclient import TestClient
+    from inbox_data import NOW, load, make_config
+    from web_data import PASSWORDS
+
+    from brandpulse.inbox import Inbox, raise_alerts
+    from brandpulse.readonly import open_repository
+    from brandpulse.web import create_app
+    from brandpulse.web.auth import hash_password
+    from storage.web_users import UserStore
+
+    config = make_config(tmp_path, database_url)
+    repo = open_repository(config)
+    load(repo)
+    raise_alerts(config, repo, now=NOW)
+    UserStore(repo.engine).upsert(
+        "kim", role="responder", password_hash=hash_password(PASSWORDS["kim"])
+    )
+    box = Inbox(config, repo, now=lambda: NOW)
+    first, second = (i.alert_id for i in box.items(state="all")[:2])
+    client = TestClient(
+        create_app(config, repo, secret="test-secret", now=lambda: NOW),
+        base_url="http://127.0.0.1",
+    )
+
+    def csrf(path: str) -> str:
+        return client.get(path).text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+
+    client.post(
+        "/login", data={"name": "kim", "password": PASSWORDS["kim"], "csrf": csrf("/login")}
+    )
+    token = csrf(f"/alerts/{first}")
+    done = client.post(
+        f"/alerts/{first}/handle",
+        data={"note": "called back\x00 \u202etwice\r\nok", "csrf": token},
+        follow_redirects=False,
+    )
+    given = client.post(
+        f"/alerts/{second}/assign",
+        data={"to": "bob\x00\x1b[31m", "csrf": token},
+        follow_redirects=False,
+    )
+    assert (done.status_code, given.status_code) == (303, 303), (done.text, given.text)
+    handled, assigned = box.item(first), box.item(second)
+    assert handled.state == "handled" and handled.note == "called back twice\nok"
+    assert assigned.state == "assigned" and assigned.assignee == "bob[31m"

@@ -143,10 +143,23 @@ def require_user(request: Request) -> WebUser:
 User = Annotated[WebUser, Depends(require_user)]
 
 
+#: Form fields taken exactly as typed (everything else passes ``clean_text``).
+RAW_FIELDS = frozenset({"password", "csrf"})
+#: Longest text kept from one form field, characters.
+MAX_FIELD_CHARS = 10_000
+
+
 async def plain_form(request: Request) -> dict[str, str]:
-    """The POSTed form's text fields (files dropped), before any CSRF check."""
+    """The POSTed form's text fields (files dropped), before any CSRF check. Text other
+    than :data:`RAW_FIELDS` passes :func:`domain.sanitize.clean_text` (NUL, control and
+    bidi characters dropped, at most :data:`MAX_FIELD_CHARS`): PostgreSQL refuses NUL,
+    and notes and names are shown to everyone."""
     form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+    return {
+        k: v if k in RAW_FIELDS else clean_text(v, max_chars=MAX_FIELD_CHARS)
+        for k, v in form.items()
+        if isinstance(v, str)
+    }
 
 
 async def checked_form(request: Request) -> dict[str, str]:

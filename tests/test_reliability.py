@@ -541,17 +541,29 @@ def _kill_sources(faults: FaultServer) -> str:
 def test_sigkill_at_random_points_loses_and_duplicates_nothing(
     tmp_path: Path, faults: FaultServer, database_url: str, reference: tuple
 ) -> None:
-    """Killed at random points (collecting, storing, analysing, alerting, and mid-send:
-    alerts go to a webhook route that answers slowly), then run to the end: the mentions
-    and alerts are those of one uninterrupted run, every alert has one confirmed delivery
-    (at once or in a digest), and the deduplicating receiver got each message once."""
-    with WebhookReceiver(delay_s=0.05) as hooks:
+    """Killed once mid-send (the webhook route's receiver holds its answer), then at random
+    points (collecting, storing, analysing, alerting, sending), then run to the end: the
+    mentions and alerts are those of one uninterrupted run, every alert has one confirmed
+    delivery (at once or in a digest), and the deduplicating receiver got each message
+    once."""
+    with WebhookReceiver(delay_s=1.0) as hooks:
         routes = f'[[alerts.routes]]\nname = "now"\nurls = ["{hooks.apprise_url()}"]'
         path = write_config(tmp_path, _kill_sources(faults), db=database_url, extra=routes)
+        # One kill surely mid-send: the receiver holds its answer for 1 s.
+        proc = subprocess.Popen(
+            cli("run", "--once", "--config", str(path)),
+            env=cli_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        sending = _wait_for(lambda: len(hooks.requests) > 0)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert sending, "the run reached the send"
+        hooks.delay_s = 0.05
         rng = random.Random(11)
-        killed = killed_mid_send = 0
-        for _ in range(KILLS):
-            before = len(hooks.requests)
+        killed = 1
+        for _ in range(KILLS - 1):
             proc = subprocess.Popen(
                 cli("run", "--once", "--config", str(path)),
                 env=cli_env(),
@@ -559,14 +571,12 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(
                 stderr=subprocess.DEVNULL,
             )
             try:
-                proc.wait(timeout=rng.uniform(0.2, 3.0))
+                proc.wait(timeout=rng.uniform(0.2, 2.0))
             except subprocess.TimeoutExpired:
                 proc.send_signal(signal.SIGKILL)
                 proc.wait()
                 killed += 1
-                killed_mid_send += len(hooks.requests) > before
-        assert killed >= KILLS // 2, "most runs were killed part-way"
-        assert killed_mid_send >= 1, "at least one kill landed while sending"
+        assert killed >= KILLS // 3, "many runs were killed part-way"
         final = subprocess.run(cli("run", "--once", "--config", str(path)), env=cli_env(), **_out())
         assert final.returncode == 0, final.stderr
         mentions, alerts = _state(database_url)

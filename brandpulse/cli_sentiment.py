@@ -16,6 +16,7 @@ from brandpulse.cli_common import EXIT_FAILED, EXIT_USAGE, ConfigOption, echo_er
 from brandpulse.config import load_config
 from domain import defaults
 from domain.errors import ConfigError
+from domain.languages import language_code
 
 DEFAULT_EVAL_DATA = Path("../shared/data")
 
@@ -49,6 +50,11 @@ def classify(
                 raise
     if backend is not None:
         analysis = analysis.model_copy(update={"backend": backend})
+    if lang is not None:
+        try:
+            lang = language_code(lang)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--lang") from exc
     bad = classify_stream(
         sys.stdin, sys.stdout, sys.stderr, analysis=analysis, language=lang, batch_size=batch_size
     )

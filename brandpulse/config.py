@@ -38,6 +38,7 @@ from brandpulse.settings import DEFAULT_DATABASE_URL, DEFAULT_OUTPUT_DIR
 from domain import defaults
 from domain.errors import ConfigError as ConfigError  # re-exported: brandpulse.config.ConfigError
 from domain.kinds import kinds_of
+from domain.languages import language_code
 from listeners import ListenerSettings, listener_class
 from listeners.matching import BrandTerms
 
@@ -80,7 +81,7 @@ class BrandConfig(_Model):
         description='Require word boundaries ("Slack" does not match "slacking"); set false for '
         "scripts without spaces.",
     )
-    languages: list[str] = Field(
+    languages: list[Annotated[str, AfterValidator(language_code)]] = Field(
         default_factory=list,
         description="Keep only mentions in these ISO 639-1 languages; empty keeps all.",
     )

@@ -5,9 +5,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from domain.languages import language_code
 
 
 class _Model(BaseModel):
@@ -57,7 +66,7 @@ class RouteConfig(_Model):
         description="Alerts at or above this urgency (0-100) are sent at once; the route's "
         "other matching alerts wait for the digest.",
     )
-    languages: list[str] = Field(
+    languages: list[Annotated[str, AfterValidator(language_code)]] = Field(
         default_factory=list, description="Only mentions in these ISO 639-1 languages; empty: all."
     )
     source_kinds: list[str] = Field(

@@ -7,9 +7,11 @@ or config. The database must exist: these commands never create one.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import secrets
+import socket
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -70,8 +72,37 @@ def web(
     application = create_app(
         cfg, repo, secret=secret, session_hours=session_hours, secure_cookies=secure_cookies
     )
+    problem = _cannot_listen(host, port)
+    if problem:
+        echo_err(f"error: cannot listen on {host}:{port}: {problem}")
+        raise typer.Exit(EXIT_FAILED)
     typer.echo(f"BrandPulse inbox on http://{host}:{port}/ (Ctrl-C stops it)")
     uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=True)
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on (one line with the fix), or None.
+
+    Checked by binding a probe socket before the server starts, so a taken port or an
+    address this machine does not have is one line and exit 1 instead of the server's
+    log message after "BrandPulse inbox on ..." was already printed.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as exc:
+        return f"{host!r} is not an address of this machine ({exc}); use --host 127.0.0.1"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return "another program uses this port; choose another with --port"
+            if exc.errno == errno.EACCES:
+                return "not allowed to use this port; choose one above 1023 with --port"
+            return f"{exc.strerror or exc}; check --host and --port"
+    return None
 
 
 def _store(config: ConfigOption) -> UserStore:

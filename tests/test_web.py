@@ -220,3 +220,22 @@ def test_sources_changes_filters_and_docs_pages(data: WebData) -> None:
     docs = client.get("/api/docs")
     assert docs.status_code == 200 and "/static/swagger-init.js" in docs.text
     assert "frame-ancestors 'none'" in docs.headers["content-security-policy"]
+
+
+def test_web_on_a_taken_port_is_one_line_and_exit_1(data: WebData) -> None:
+    """A port another program holds used to print "BrandPulse inbox on ..." and then the
+    server's own error with exit 3; now one line with the fix, before announcing anything."""
+    import socket
+
+    from typer.testing import CliRunner
+
+    from brandpulse.cli import app
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen(1)
+        port = holder.getsockname()[1]
+        r = CliRunner().invoke(app, ["web", "--config", str(data.config_path), "--port", str(port)])
+    assert r.exit_code == 1
+    assert f"error: cannot listen on 127.0.0.1:{port}: another program uses this port" in r.output
+    assert "BrandPulse inbox on" not in r.output and "Traceback" not in r.output

@@ -12,11 +12,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import Engine, and_, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from storage import models as m
 
@@ -54,11 +54,12 @@ class Aggregate:
         return self.seen_at.date()
 
 
-def _insert(engine: Engine, table: Any) -> Any:
-    """An INSERT with ``on_conflict_do_update`` for the engine's dialect."""
+def _insert(engine: Engine) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into ``rating_aggregates`` with ``on_conflict_do_update`` for the
+    engine's dialect."""
     if engine.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+        return postgresql.insert(m.RatingAggregate)
+    return sqlite.insert(m.RatingAggregate)
 
 
 def save_aggregates(engine: Engine, aggregates: Sequence[Aggregate]) -> int:
@@ -85,7 +86,7 @@ def save_aggregates(engine: Engine, aggregates: Sequence[Aggregate]) -> int:
     keys = ["source", "url", "item_name", "seen_on"]
     with Session(engine) as session, session.begin():
         for row in rows:
-            stmt = _insert(engine, m.RatingAggregate).values(row)
+            stmt = _insert(engine).values(row)
             stmt = stmt.on_conflict_do_update(
                 index_elements=keys,
                 set_={k: v for k, v in row.items() if k not in keys},
@@ -100,27 +101,33 @@ def latest_aggregates(
     """The newest reading of every item (by source, URL and name), optionally only for
     ``brand`` and only readings from ``since`` on; ordered by brand, then item name."""
     agg = m.RatingAggregate
-    newest = select(
-        agg.source, agg.url, agg.item_name, func.max(agg.seen_on).label("seen_on")
-    ).group_by(agg.source, agg.url, agg.item_name)
+    source, url, item_name, seen_on = (
+        col(agg.source),
+        col(agg.url),
+        col(agg.item_name),
+        col(agg.seen_on),
+    )
+    newest = select(source, url, item_name, func.max(seen_on).label("seen_on")).group_by(
+        source, url, item_name
+    )
     if brand is not None:
-        newest = newest.where(agg.brand == brand)
+        newest = newest.where(col(agg.brand) == brand)
     if since is not None:
         day = since.date() if isinstance(since, datetime) else since
-        newest = newest.where(agg.seen_on >= day)
+        newest = newest.where(seen_on >= day)
     sub = newest.subquery()
     query = (
         select(agg)
         .join(
             sub,
             and_(
-                agg.source == sub.c.source,
-                agg.url == sub.c.url,
-                agg.item_name == sub.c.item_name,
-                agg.seen_on == sub.c.seen_on,
+                source == sub.c.source,
+                url == sub.c.url,
+                item_name == sub.c.item_name,
+                seen_on == sub.c.seen_on,
             ),
         )
-        .order_by(agg.brand, agg.item_name, agg.url)
+        .order_by(col(agg.brand), item_name, url)
     )
     with Session(engine) as session:
         return [

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from storage import models as m
 from storage.records import Mention, content_hash
@@ -45,9 +46,9 @@ def update_changed(engine: Engine, source: str, mentions: Sequence[Mention]) -> 
             stored.extend(
                 (row.id, row.external_id, row.content_hash)
                 for row in session.execute(
-                    select(m.Mention.id, m.Mention.external_id, m.Mention.content_hash).where(
-                        m.Mention.source == source, m.Mention.external_id.in_(chunk)
-                    )
+                    select(
+                        col(m.Mention.id), col(m.Mention.external_id), col(m.Mention.content_hash)
+                    ).where(col(m.Mention.source) == source, col(m.Mention.external_id).in_(chunk))
                 )
             )
         for mention_id, external_id, old_hash in stored:
@@ -57,7 +58,7 @@ def update_changed(engine: Engine, source: str, mentions: Sequence[Mention]) -> 
                 continue
             session.execute(
                 update(m.Mention)
-                .where(m.Mention.id == mention_id)
+                .where(col(m.Mention.id) == mention_id)
                 .values(
                     title=new.title,
                     text=new.text,
@@ -68,10 +69,10 @@ def update_changed(engine: Engine, source: str, mentions: Sequence[Mention]) -> 
                     extra=json.dumps(dict(new.extra), default=str) if new.extra else None,
                 )
             )
-            session.execute(delete(m.Analysis).where(m.Analysis.mention_id == mention_id))
+            session.execute(delete(m.Analysis).where(col(m.Analysis.mention_id) == mention_id))
             session.execute(
                 update(m.MentionBrand)
-                .where(m.MentionBrand.mention_id == mention_id)
+                .where(col(m.MentionBrand.mention_id) == mention_id)
                 .values(label=None, score=None, method=None)
             )
             changed += 1

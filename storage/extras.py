@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from storage import models as m
 
@@ -24,16 +25,18 @@ def extras_by_id(engine: Engine, mention_ids: Iterable[int]) -> dict[int, dict[s
     with Session(engine) as session:
         for start in range(0, len(ids), 500):
             rows = session.execute(
-                select(m.Mention.id, m.Mention.extra).where(
-                    m.Mention.id.in_(ids[start : start + 500]),
-                    m.Mention.extra.is_not(None),
+                select(col(m.Mention.id), col(m.Mention.extra)).where(
+                    col(m.Mention.id).in_(ids[start : start + 500]),
+                    col(m.Mention.extra).is_not(None),
                 )
             )
             for mention_id, raw in rows:
+                if mention_id is None or raw is None:
+                    continue  # never: id is the primary key and the WHERE drops NULL extras
                 try:
                     value = json.loads(raw)
-                except (TypeError, ValueError):
+                except ValueError:
                     continue
                 if isinstance(value, dict):
-                    out[int(mention_id)] = value
+                    out[mention_id] = value
     return out

@@ -18,9 +18,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy import ColumnElement, Engine, Select, func, inspect, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -30,6 +30,8 @@ from storage.inbox_models import alert_states
 from storage.labels import effective_rated_label_sql
 
 logger = logging.getLogger(__name__)
+
+_Ts = TypeVarTuple("_Ts")
 
 __all__ = [
     "AggregateRatingRow",
@@ -109,10 +111,16 @@ class ReportQueries:
 
     # -- helpers ------------------------------------------------------------------------
     @staticmethod
-    def _when() -> Any:
-        return func.coalesce(m.Mention.published_at, m.Mention.collected_at)
+    def _when() -> ColumnElement[datetime]:
+        """When a mention happened: published, else collected (stored naive UTC)."""
+        when: ColumnElement[datetime] = func.coalesce(
+            col(m.Mention.published_at), col(m.Mention.collected_at)
+        )
+        return when
 
-    def _window(self, stmt: Any, since: datetime | None, until: datetime | None) -> Any:
+    def _window(
+        self, stmt: Select[*_Ts], since: datetime | None, until: datetime | None
+    ) -> Select[*_Ts]:
         when = self._when()
         if since is not None:
             stmt = stmt.where(when >= since)
@@ -121,27 +129,28 @@ class ReportQueries:
         return stmt
 
     @staticmethod
-    def _linked() -> Any:
-        """Brand ⋈ mention_brands ⋈ mentions, with analysis and correction outer-joined."""
+    def _linked(stmt: Select[*_Ts]) -> Select[*_Ts]:
+        """``stmt`` over brand ⋈ mention_brands ⋈ mentions, with analysis and correction
+        outer-joined."""
+        mention_id = col(m.Mention.id)
         return (
-            select()
-            .select_from(m.Brand)
-            .join(m.MentionBrand, m.MentionBrand.brand_id == m.Brand.id)
-            .join(m.Mention, m.Mention.id == m.MentionBrand.mention_id)
-            .outerjoin(m.Analysis, m.Analysis.mention_id == m.Mention.id)
-            .outerjoin(m.LabelOverride, m.LabelOverride.mention_id == m.Mention.id)
+            stmt.select_from(m.Brand)
+            .join(m.MentionBrand, col(m.MentionBrand.brand_id) == col(m.Brand.id))
+            .join(m.Mention, mention_id == col(m.MentionBrand.mention_id))
+            .outerjoin(m.Analysis, col(m.Analysis.mention_id) == mention_id)
+            .outerjoin(m.LabelOverride, col(m.LabelOverride.mention_id) == mention_id)
         )
 
     @staticmethod
-    def _effective() -> Any:
+    def _effective() -> ColumnElement[str | None]:
         """The effective label with the star-rating rule (a 1-star review counts negative
         unless its text is clearly positive), as alerts and the inbox see it."""
         return effective_rated_label_sql(
-            correction=m.LabelOverride.label,
-            brand_label=m.MentionBrand.label,
-            model_label=m.Analysis.label,
-            rating=m.Mention.rating,
-            score=func.coalesce(m.MentionBrand.score, m.Analysis.score),
+            correction=col(m.LabelOverride.label),
+            brand_label=col(m.MentionBrand.label),
+            model_label=col(m.Analysis.label),
+            rating=col(m.Mention.rating),
+            score=func.coalesce(col(m.MentionBrand.score), col(m.Analysis.score)),
         )
 
     # -- queries ------------------------------------------------------------------------
@@ -149,10 +158,11 @@ class ReportQueries:
         self, *, since: datetime | None = None, until: datetime | None = None
     ) -> list[DailyLabelCount]:
         """Mentions per brand, UTC day and effective label, oldest day first."""
+        brand = col(m.Brand.name)
         day = func.date(self._when())
         effective = self._effective()
-        stmt = self._linked().add_columns(m.Brand.name, day, effective, func.count())
-        stmt = self._window(stmt, since, until).group_by(m.Brand.name, day, effective)
+        stmt = self._linked(select(brand, day, effective, func.count()))
+        stmt = self._window(stmt, since, until).group_by(brand, day, effective)
         with Session(self.engine) as session:
             rows = session.execute(stmt).all()
         out = [DailyLabelCount(name, _as_date(d), label, int(n)) for name, d, label, n in rows]
@@ -163,17 +173,17 @@ class ReportQueries:
     ) -> list[RatingBucket]:
         """Star-rated mentions per brand, source and whole star (1-5), with the sum of the
         exact ratings so averages keep half stars."""
-        stars = func.round(m.Mention.rating)
-        stmt = self._linked().add_columns(
-            m.Brand.name, m.Mention.source, stars, func.count(), func.sum(m.Mention.rating)
-        )
-        stmt = self._window(stmt.where(m.Mention.rating.is_not(None)), since, until)
-        stmt = stmt.group_by(m.Brand.name, m.Mention.source, stars)
+        brand, source, rating = col(m.Brand.name), col(m.Mention.source), col(m.Mention.rating)
+        stars = func.round(rating)
+        stmt = self._linked(select(brand, source, stars, func.count(), func.sum(rating)))
+        stmt = self._window(stmt.where(rating.is_not(None)), since, until)
+        stmt = stmt.group_by(brand, source, stars)
         with Session(self.engine) as session:
             rows = session.execute(stmt).all()
+        # SUM over rows WHERE rating IS NOT NULL is never NULL; `or 0.0` is for the type.
         out = [
-            RatingBucket(name, source, round(float(s)), int(n), float(total))
-            for name, source, s, n, total in rows
+            RatingBucket(name, src, round(float(s)), int(n), float(total or 0.0))
+            for name, src, s, n, total in rows
         ]
         return sorted(out, key=lambda r: (r.brand, r.source, r.stars))
 
@@ -181,33 +191,34 @@ class ReportQueries:
         self, *, since: datetime | None = None, until: datetime | None = None
     ) -> list[DailyRating]:
         """Sum and count of star ratings per brand and UTC day, oldest first."""
+        brand, rating = col(m.Brand.name), col(m.Mention.rating)
         day = func.date(self._when())
-        stmt = self._linked().add_columns(
-            m.Brand.name, day, func.sum(m.Mention.rating), func.count()
-        )
-        stmt = self._window(stmt.where(m.Mention.rating.is_not(None)), since, until)
-        stmt = stmt.group_by(m.Brand.name, day)
+        stmt = self._linked(select(brand, day, func.sum(rating), func.count()))
+        stmt = self._window(stmt.where(rating.is_not(None)), since, until)
+        stmt = stmt.group_by(brand, day)
         with Session(self.engine) as session:
             rows = session.execute(stmt).all()
-        out = [DailyRating(name, _as_date(d), float(s), int(n)) for name, d, s, n in rows]
+        # Never NULL (see rating_buckets); `or 0.0` is for the type.
+        out = [DailyRating(name, _as_date(d), float(s or 0.0), int(n)) for name, d, s, n in rows]
         return sorted(out, key=lambda r: (r.day, r.brand))
 
     def source_counts(
         self, *, since: datetime | None = None, until: datetime | None = None
     ) -> list[SourceCount]:
         """Mentions per brand and source in the period, by brand then most first."""
-        stmt = self._linked().add_columns(m.Brand.name, m.Mention.source, func.count())
-        stmt = self._window(stmt, since, until).group_by(m.Brand.name, m.Mention.source)
+        brand, source = col(m.Brand.name), col(m.Mention.source)
+        stmt = self._linked(select(brand, source, func.count()))
+        stmt = self._window(stmt, since, until).group_by(brand, source)
         with Session(self.engine) as session:
             rows = session.execute(stmt).all()
-        out = [SourceCount(name, source, int(n)) for name, source, n in rows]
+        out = [SourceCount(name, src, int(n)) for name, src, n in rows]
         return sorted(out, key=lambda r: (r.brand, -r.count, r.source))
 
     def data_range(self) -> tuple[datetime, datetime] | None:
         """The earliest and latest publication (else collection) time of any brand's
         mention, or None when nothing is stored."""
         when = self._when()
-        stmt = self._linked().add_columns(func.min(when), func.max(when))
+        stmt = self._linked(select(func.min(when), func.max(when)))
         with Session(self.engine) as session:
             first, last = session.execute(stmt).one()
         if first is None or last is None:

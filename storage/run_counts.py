@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from storage import models as m
 
@@ -70,10 +71,11 @@ def record_run_counts(
     counts = {str(k): int(v) for k, v in skipped.items() if int(v)}
     if seen < 0 or stored < 0 or any(v < 0 for v in counts.values()):
         raise ValueError(f"source {source!r}: run counts must not be negative")
-    with Session(engine) as session, session.begin():
-        result = session.execute(
+    # A Core connection, not a Session: its execute() returns a CursorResult (rowcount).
+    with engine.begin() as connection:
+        result = connection.execute(
             update(m.Source)
-            .where(m.Source.name == source)
+            .where(col(m.Source.name) == source)
             .values(
                 last_run_seen=seen,
                 last_run_stored=stored,
@@ -89,10 +91,10 @@ def run_counts(engine: Engine) -> dict[str, RunCounts]:
     with Session(engine) as session:
         rows = session.execute(
             select(
-                m.Source.name,
-                m.Source.last_run_seen,
-                m.Source.last_run_stored,
-                m.Source.last_run_skipped,
+                col(m.Source.name),
+                col(m.Source.last_run_seen),
+                col(m.Source.last_run_stored),
+                col(m.Source.last_run_skipped),
             )
         ).all()
     out: dict[str, RunCounts] = {}

@@ -6,6 +6,10 @@ which feedparser 6 does not read) by :func:`parse_json_feed`. The cursor keeps t
 server's ETag and Last-Modified, so an unchanged feed costs one 304 response. Google
 Alerts entries link through ``google.com/url?...&url=<target>`` and highlight the query
 with ``<b>``: both are undone so the stored URL is the article's and the text is plain.
+
+An item with neither title nor text is handed on like any other: the intake
+(:func:`domain.records.check_mention`) skips it and counts it for the source, so it is
+reported, never dropped silently here.
 """
 
 from __future__ import annotations
@@ -73,6 +77,8 @@ def _last_entry_unclosed(body: bytes) -> bool:
 def parse_feed(body: bytes, *, source: str, url: str) -> tuple[list[Mention], list[str]]:
     """Parse an RSS/Atom/JSON feed body into mentions (newest first) and warnings.
 
+    One record per item, items without title or text included (the intake skips them).
+
     Raises:
         MalformedResponse: the body is not a feed at all (no entries and a parse error),
             naming the source and URL.
@@ -103,8 +109,8 @@ def parse_feed(body: bytes, *, source: str, url: str) -> tuple[list[Mention], li
         # Drop it; the next complete download brings it whole.
         warnings.append(f"{url}: dropped the last item, which was cut off")
         entries = entries[:-1]
-    mentions = [m for e in entries if (m := _entry_to_mention(e, source)) is not None]
-    if parsed.bozo and not mentions:
+    mentions = [_entry_to_mention(e, source) for e in entries]
+    if parsed.bozo and not any(m.title or m.text for m in mentions):
         # Parser errors and nothing usable: a truncated download or a broken feed, which
         # must show as a failure, not as "ok, 0 items".
         raise MalformedResponse(
@@ -117,14 +123,12 @@ def parse_feed(body: bytes, *, source: str, url: str) -> tuple[list[Mention], li
     return mentions, warnings
 
 
-def _entry_to_mention(entry: Any, source: str) -> Mention | None:
+def _entry_to_mention(entry: Any, source: str) -> Mention:
     link = unwrap_google_redirect(entry.get("link", "") or "")
     title = html_to_text(entry.get("title", "") or "")
     content = entry.get("content") or []
     body_html = content[0].get("value", "") if content else entry.get("summary", "") or ""
     text = html_to_text(body_html)
-    if not (title or text):
-        return None
     author = entry.get("author", "") or ""
     published = _struct_to_datetime(entry.get("published_parsed")) or _struct_to_datetime(
         entry.get("updated_parsed")
@@ -166,8 +170,6 @@ def parse_json_feed(body: bytes, *, source: str, url: str) -> list[Mention]:
         text = str(item.get("content_text") or "") or html_to_text(
             str(item.get("content_html") or item.get("summary") or "")
         )
-        if not (title or text):
-            continue
         link = str(item.get("url") or item.get("external_url") or "")
         published = _iso_to_datetime(item.get("date_published")) or _iso_to_datetime(
             item.get("date_modified")

@@ -194,8 +194,6 @@ def _rss_item(item: Any, source: str) -> Mention:
         raise _NotPlain("an item without a body element")
     body = _text(content) if content is not None else _text(description)
     text = html_to_text(_html(body))
-    if not (title or text):
-        raise _NotPlain("an item without title or text")
     parsed = parsedate_tz(_text(_one(item, "pubDate")).strip())
     if parsed is None:
         raise _NotPlain("pubDate is not RFC 822")
@@ -233,8 +231,6 @@ def _atom_entry(entry: Any, source: str) -> Mention:
         raise _NotPlain("an entry without a body element")
     title = html_to_text(parts["title"])
     text = html_to_text(parts["content"] or parts["summary"])
-    if not (title or text):
-        raise _NotPlain("an entry without title or text")
     stamp = _text(_one(entry, f"{_ATOM}published")) or _text(_one(entry, f"{_ATOM}updated"))
     try:
         published = datetime.fromisoformat(stamp.strip())

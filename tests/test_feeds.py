@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from conftest import DEMO_FEEDS, FIXTURES
+from empty_feed_item import blank_first_item
 from replay_server import ReplayServer
+from typer.testing import CliRunner
 
+from brandpulse.cli import app
+from brandpulse.config import load_config
+from brandpulse.pipeline import Pipeline
 from listeners import Backoff, HttpClient, MalformedResponse, NotFound, SourceUnavailable
 from listeners.feeds import FeedListener, FeedSettings, parse_feed, unwrap_google_redirect
+from sentiment import VaderAnalyzer
 
 
 def read(path: str) -> bytes:
@@ -111,3 +119,54 @@ def test_unreachable_host_is_source_unavailable() -> None:
         )
         with pytest.raises(SourceUnavailable, match="source 'nowhere': cannot reach"):
             listener.fetch(None)
+
+
+@pytest.mark.parametrize(
+    "name", ["TechCrunch.xml", "google_alerts_atom.xml", "InvalidDateFormat.xml", "json_feed.json"]
+)
+def test_an_item_without_title_or_text_is_handed_on_not_dropped(name: str) -> None:
+    """The intake, not the parser, decides such an item is not stored (and counts it)."""
+    whole, _ = parse_feed(read(name), source="s", url="u")
+    mentions, _ = parse_feed(blank_first_item(read(name)), source="s", url="u")
+    assert len(mentions) == len(whole)
+    assert (mentions[0].title, mentions[0].text) == ("", "")
+    assert mentions[0].external_id == whole[0].external_id
+    assert mentions[1:] == whole[1:]
+
+
+FEED_CONFIG = """
+[database]
+url = "sqlite:///{db}"
+[[brands]]
+name = "Facebook"
+own = true
+[[sources]]
+name = "techcrunch"
+type = "feed"
+url = "{base}/feed.xml"
+[alerts]
+max_age_hours = 1000000
+[digest]
+output_dir = "{out}"
+"""
+
+
+def test_an_empty_feed_item_is_counted_as_skipped_per_source(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = blank_first_item(read("TechCrunch.xml"))  # its first item is Angie's List's IPO
+    with ReplayServer({("GET", "/feed.xml"): [(200, {}, body)]}) as server:
+        path = tmp_path / "bp.toml"
+        path.write_text(
+            FEED_CONFIG.format(db=tmp_path / "bp.db", base=server.url, out=tmp_path / "out")
+        )
+        pipeline = Pipeline(load_config(path, env={}), analyzer=VaderAnalyzer())
+        with caplog.at_level(logging.WARNING):
+            (run,) = pipeline.run_once().sources
+    assert run.ok and run.fetched == 20
+    assert run.skipped["deleted"] == 1 and run.inserted == 5  # the five naming Facebook
+    assert "techcrunch: item 'http://techcrunch.com/?p=446154' is deleted or empty" in caplog.text
+    table = CliRunner().invoke(app, ["sources", "--config", str(path)]).stdout
+    last_run = table[table.index("Last run:") :]
+    row = next(line for line in last_run.splitlines() if line.startswith("techcrunch"))
+    assert row.split()[1:3] == ["20", "5"] and "deleted 1" in row, table

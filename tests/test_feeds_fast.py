@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DEMO_FEEDS, FIXTURES, SHARED_DATA
+from empty_feed_item import blank_first_item
 
 import listeners.feeds
 from listeners.feeds import parse_feed
@@ -39,6 +40,16 @@ def test_fast_path_records_equal_feedparsers(path: Path, monkeypatch: pytest.Mon
         assert fast == feedparser_path(body, monkeypatch)
         mentions, warnings = parse_feed(body, source="news", url="https://example.test/feed")
         assert (mentions, warnings) == (fast, [])
+
+
+@pytest.mark.parametrize("name", ["TechCrunch.xml", "google_alerts_atom.xml"])
+def test_an_item_without_title_or_text_keeps_the_fast_path_and_equal_records(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = blank_first_item((DEMO_FEEDS / name).read_bytes())
+    fast = parse_plain_xml(body, source="news")
+    assert fast is not None and (fast[0].title, fast[0].text) == ("", "")
+    assert fast == feedparser_path(body, monkeypatch)
 
 
 def test_the_plain_feeds_take_the_fast_path_and_the_others_feedparser() -> None:

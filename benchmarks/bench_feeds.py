@@ -16,6 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from results import result  # noqa: E402
+
 import listeners.feeds  # noqa: E402
 from listeners.feeds_fast import parse_plain_xml  # noqa: E402
 
@@ -32,10 +34,6 @@ def rate(body: bytes, repeat: int) -> tuple[int, float]:
         mentions, _warnings = listeners.feeds.parse_feed(body, source="bench", url="bench")
     seconds = (time.perf_counter() - start) / repeat
     return len(mentions), len(mentions) / seconds
-
-
-def result(name: str, value: float, unit: str) -> None:
-    print(f"RESULT {name} {value:.4g} {unit}", flush=True)
 
 
 def main() -> None:

@@ -48,6 +48,7 @@ from cluster_harness import (  # noqa: E402
     write_config,
     write_feeds,
 )
+from results import result  # noqa: E402
 
 N = int(os.environ.get("BENCH_SCALE_N", "100000"))
 PER_FEED = int(os.environ.get("BENCH_SCALE_PER_FEED", "2000"))
@@ -55,10 +56,6 @@ BACKEND = os.environ.get("BENCH_SCALE_BACKEND", "vader")
 BATCH = int(os.environ.get("BENCH_SCALE_BATCH", "200"))
 TIMEOUT_S = float(os.environ.get("BENCH_SCALE_TIMEOUT_S", "3600"))
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def result(name: str, value: float, unit: str = "") -> None:
-    print(f"RESULT {name} {value:.4g} {unit}".rstrip(), flush=True)
 
 
 def _cpu_of(pids: list[int]) -> float:

@@ -1,7 +1,8 @@
-"""How bench_pipeline reports: ``RESULT name value unit`` lines, and a timer (seconds).
+"""How the benchmarks report: ``RESULT name value unit`` lines, and a timer (seconds).
 
-Imported by ``bench_pipeline.py`` once it has put the repository root and ``tests/`` on
-``sys.path``.
+Imported as ``results`` (the benchmarks folder is on ``sys.path`` when a benchmark runs as
+``python benchmarks/<name>.py``) by ``bench_pipeline.py``, ``pipeline_ingest.py``,
+``bench_feeds.py`` and ``bench_scale.py``.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def result(name: str, value: float, unit: str) -> None:
-    print(f"RESULT {name} {value:.4g} {unit}", flush=True)
+def result(name: str, value: float, unit: str = "") -> None:
+    """Print ``RESULT name value unit`` (4 significant digits; no unit for a plain count
+    or ratio, e.g. ``RESULT lost 0``)."""
+    print(f"RESULT {name} {value:.4g} {unit}".rstrip(), flush=True)
 
 
 def timed(fn: Callable[[], T]) -> tuple[float, T]:

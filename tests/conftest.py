@@ -11,7 +11,18 @@ from pathlib import Path
 
 import pytest
 
+from domain.redact import clear_secrets
 from storage import Repository, init_db, make_engine
+
+
+@pytest.fixture(autouse=True)
+def forget_registered_secrets() -> Iterator[None]:
+    """Each test starts with no registered secret: a test that loads a config with a
+    secret such as "secret" would otherwise mask "client_secret" in later tests' messages
+    (the registry is process-wide, as it must be for the log filter)."""
+    clear_secrets()
+    yield
+    clear_secrets()
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"

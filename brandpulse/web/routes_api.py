@@ -19,6 +19,7 @@ from brandpulse.inbox import InboxError
 from brandpulse.web.deps import web_state
 from brandpulse.web.routes_report import report_period
 from brandpulse.web.security import DOCS_CSP
+from domain.sanitize import safe_link
 from storage.web_users import WebUser
 
 __all__ = ["api_user", "mount_swagger", "router"]
@@ -56,7 +57,7 @@ def api_alerts(
     brand: str | None = None,
 ) -> list[dict[str, Any]]:
     """Alerts as ``brandpulse inbox --format json`` gives them: overdue first, then most
-    urgent."""
+    urgent; ``url`` is null unless it is an http(s) link."""
     try:
         return [i.record() for i in web_state(request).inbox.items(state=state, brand=brand)]
     except InboxError as exc:
@@ -73,7 +74,8 @@ def api_mentions(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     """Stored mentions in the order they were stored (the fields of ``brandpulse
-    export``); ``label`` is the effective one (a human correction first)."""
+    export``); ``label`` is the effective one (a human correction first); ``url`` is null
+    unless it is an http(s) link."""
     web = web_state(request)
     since = web.now() - timedelta(days=days) if days else None
     mentions = web.repo.mentions(brand=brand, label=label, since=since, limit=limit)
@@ -81,7 +83,7 @@ def api_mentions(
         {
             "id": m.id,
             "source": m.source,
-            "url": m.url,
+            "url": safe_link(m.url),
             "author": m.author,
             "title": m.title,
             "text": m.text,

@@ -77,3 +77,32 @@ def test_healthz_is_503_when_the_database_does_not_answer(
     head = client.head("/healthz")
     assert (head.status_code, head.content) == (503, b"")
     assert "hunter2pw" not in caplog.text and "healthz" in caplog.text
+
+
+def test_api_report_takes_the_whole_stored_period(data: WebData) -> None:
+    """``/api/report?period=all`` covers every stored mention, as the report page's
+    "everything stored" does; ``days`` and ``period`` together are refused; the option
+    is in the OpenAPI schema."""
+    from brandpulse.report import period_covering
+    from storage.web_users import UserStore
+
+    client = client_for(data)
+    UserStore(data.repo.engine).set_token("vic", "tok-vic-report")
+    auth = {"Authorization": "Bearer tok-vic-report"}
+    week = client.get("/api/report?days=7", headers=auth).json()
+    everything = client.get("/api/report?period=all", headers=auth)
+    assert everything.status_code == 200, everything.text
+    covering = period_covering(data.repo)
+    assert covering is not None
+    assert everything.json()["period"] == {
+        "since": covering[0].isoformat(),
+        "until": covering[1].isoformat(),
+    }
+    assert everything.json()["total_mentions"] > week["total_mentions"]
+    assert everything.json()["total_mentions"] == len(data.repo.mentions(limit=10_000))
+    assert client.get("/api/report?period=year", headers=auth).status_code == 422
+    both = client.get("/api/report?period=all&days=7", headers=auth)
+    assert both.status_code == 400 and "not both" in both.text
+    params = client.get("/api/openapi.json").json()["paths"]["/api/report"]["get"]["parameters"]
+    period = next(p for p in params if p["name"] == "period")
+    assert "all" in str(period["schema"]) and "every stored mention" in period["description"]

@@ -8,7 +8,7 @@ import json
 import logging
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -104,15 +104,28 @@ def api_mentions(
 def api_report(
     request: Request,
     user: ApiUser,
-    days: Annotated[int | None, Query(ge=1, description="default: report.period_days")] = None,
+    days: Annotated[
+        int | None, Query(ge=1, description="the last N days (default: report.period_days)")
+    ] = None,
+    period: Annotated[
+        Literal["all"] | None,
+        Query(
+            description="`all`: every stored mention, from the first one's day to the day "
+            'after the last one (UTC), as the report page\'s "everything stored"; not with '
+            "`days`"
+        ),
+    ] = None,
 ) -> JSONResponse:
     """The competitor report's JSON (the schema of ``brandpulse report competitors
-    --format json``) for the last ``days`` days."""
+    --format json``) for the last ``days`` days, or with ``period=all`` for every stored
+    mention (400 when both are given)."""
+    if period is not None and days is not None:
+        raise HTTPException(400, "give days or period=all, not both")
     web = web_state(request)
     from brandpulse.report import build_report
     from digest.report import render_json
 
-    since, until = report_period(web, days=days, everything=False)
+    since, until = report_period(web, days=days, everything=period == "all")
     report = build_report(web.config, web.repo, since=since, until=until, now=web.now())
     return JSONResponse(json.loads(render_json(report)))
 

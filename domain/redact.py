@@ -129,14 +129,16 @@ def userinfo_end(rest: str) -> int | None:
     Userinfo that holds ``/``, ``?`` or ``#`` counts only when a ``:`` (the password
     separator) comes before them: ``https://mastodon.social/@user`` has none.
     """
+    colon = rest.find(":")
+    cut = min((rest.find(c) for c in "/?#" if c in rest), default=-1)
     end = None
-    for index, char in enumerate(rest):
-        if char != "@" or _HOST_PART.match(rest, index + 1) is None:
-            continue
-        userinfo = rest[:index]
-        cut = min((userinfo.find(c) for c in "/?#" if c in userinfo), default=-1)
-        if cut == -1 or 0 <= userinfo.find(":") < cut:
+    index = rest.find("@")
+    while index != -1:  # linear: each position is looked at a bounded number of times
+        if _HOST_PART.match(rest, index + 1) is not None and (
+            not 0 <= cut < index or 0 <= colon < cut
+        ):
             end = index
+        index = rest.find("@", index + 1)
     return end
 
 

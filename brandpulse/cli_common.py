@@ -30,8 +30,8 @@ from typer.core import TyperGroup
 
 from brandpulse.config import Config, load_config
 from domain.errors import BrandPulseError, ConfigError
+from domain.redact import mask_passwords, register_secrets
 from domain.redact import redact as redact_all
-from domain.redact import register_secrets
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +50,6 @@ VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log debug 
 
 #: Environment variables whose values are secrets by their name (masked in messages).
 _SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY|CREDENTIAL|WEBHOOK")
-#: ``scheme://user:password@host``: the password part.
-_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*):[^\s@/]+@")
 #: Secret values learned from the loaded config (recipients, tokens), masked in messages.
 _known_secrets: set[str] = set()
 
@@ -109,7 +107,7 @@ def redact(text: str, *, env: dict[str, str] | None = None) -> str:
     secrets = {v for k, v in env.items() if _SECRET_NAME.search(k.upper())} | _known_secrets
     for secret in sorted((s for s in secrets if len(s) >= 6), key=len, reverse=True):
         text = text.replace(secret, "***")
-    return redact_all(_URL_PASSWORD.sub(r"\g<head>:***@", text))
+    return redact_all(mask_passwords(text))
 
 
 def exit_code_for(exc: BaseException) -> int:

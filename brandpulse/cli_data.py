@@ -76,8 +76,11 @@ def _parse_since(value: str | None) -> datetime | None:
 
 def mention_record(m: Any, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """One stored mention as the export contract's flat dict (with the review columns
-    of :mod:`brandpulse.export_fields` read from its ``extra``)."""
+    of :mod:`brandpulse.export_fields` read from its ``extra``). ``url`` is None (empty in
+    CSV) unless it is an http(s) link (:func:`domain.sanitize.safe_link`): a row stored by an
+    older version may hold a ``javascript:`` or ``data:`` URL."""
     from brandpulse.export_fields import review_fields
+    from domain.sanitize import safe_link
 
     return {
         "id": m.id,
@@ -85,7 +88,7 @@ def mention_record(m: Any, extra: dict[str, Any] | None = None) -> dict[str, Any
         "brands": list(m.brands),
         "source": m.source,
         "external_id": m.external_id,
-        "url": m.url,
+        "url": safe_link(m.url),
         "author": m.author,
         "title": m.title,
         "text": m.text,

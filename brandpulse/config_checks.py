@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from domain.kinds import kinds_of
-from domain.redact import register_secret
+from domain.redact import (
+    USERINFO_HINT,
+    register_secret,
+    register_url_password,
+    userinfo_needs_encoding,
+)
 
 if TYPE_CHECKING:
     from brandpulse.config import Config
@@ -70,6 +75,8 @@ def check_database_url(url: str) -> str:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
+    if userinfo_needs_encoding(url):
+        raise ValueError(USERINFO_HINT)
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
@@ -140,21 +147,11 @@ def register_config_secrets(data: Mapping[str, Any], env_values: Iterable[str]) 
                 walk(item, key)
         elif isinstance(node, str) and key in SECRET_KEYS:
             if key in ("url", "broker_url", "redis_url"):
-                _register_url_password(node)
+                register_url_password(node)
             else:
                 register_secret(node)
 
     walk(data, None)
-
-
-def _register_url_password(url: str) -> None:
-    from urllib.parse import urlsplit
-
-    try:
-        password = urlsplit(url).password
-    except ValueError:
-        return
-    register_secret(password)
 
 
 def _config_dir(file: Path) -> Path:

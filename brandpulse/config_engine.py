@@ -9,9 +9,11 @@ share one PostgreSQL database and one broker.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from domain.redact import USERINFO_HINT, mask_userinfo, userinfo_needs_encoding
 
 if TYPE_CHECKING:
     from brandpulse.config import Config
@@ -111,7 +113,7 @@ class EngineConfig(BaseModel):
         if scheme not in ("redis", "rediss", "unix"):
             # The message names the scheme only: the URL may hold a password.
             raise ValueError(f"scheme {scheme!r} is not Redis; use a redis:// or rediss:// URL")
-        return value.strip()
+        return _encoded_userinfo(value.strip())
 
     @field_validator("broker_url")
     @classmethod
@@ -124,7 +126,7 @@ class EngineConfig(BaseModel):
             raise ValueError(
                 f"scheme {scheme!r} is not a supported broker; use redis:// or amqp://"
             )
-        return value.strip()
+        return _encoded_userinfo(value.strip())
 
     def rate_limit_url(self) -> str | None:
         """Where the shared crawl rate limit lives (None: no shared limit)."""
@@ -135,18 +137,20 @@ class EngineConfig(BaseModel):
         return None
 
 
+def _encoded_userinfo(url: str) -> str:
+    """``url``, or ValueError (naming no part of it) when its password holds a raw ``@``,
+    ``/``, ``?`` or ``#``: every URL parser would take part of the password for the host."""
+    if userinfo_needs_encoding(url):
+        raise ValueError(USERINFO_HINT)
+    return url
+
+
 def shown_url(url: str | None) -> str:
-    """``url`` with its password replaced by ``***`` (for status output and logs)."""
+    """``url`` with its password replaced by ``***`` (for status output and logs): the
+    userinfo up to the last ``@`` before the host (:func:`domain.redact.mask_userinfo`)."""
     if not url:
         return "(none)"
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    user = parts.username or ""
-    return urlunsplit((parts.scheme, f"{user}:***@{host}", parts.path, parts.query, ""))
+    return mask_userinfo(url)
 
 
 def check_engine(config: Config) -> None:

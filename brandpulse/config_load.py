@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from brandpulse.config_checks import finish_config, register_config_secrets
 from brandpulse.settings import CONFIG_ENV, DATABASE_URL_ENV, DEFAULT_CONFIG_PATH
 from domain.errors import ConfigError
+from domain.redact import register_url_password
 
 if TYPE_CHECKING:
     from brandpulse.config import Config
@@ -144,6 +145,7 @@ def load_config(path: Path | None = None, *, env: Mapping[str, str] | None = Non
     register_config_secrets(data, secrets)
     if env.get(DATABASE_URL_ENV):
         data.setdefault("database", {})["url"] = env[DATABASE_URL_ENV]
+        register_url_password(env[DATABASE_URL_ENV])
     try:
         config = Config.model_validate({**data, "path": file})
     except ValidationError as exc:

@@ -2,7 +2,9 @@
 
 :func:`redact` rewrites any text so that
 
-* passwords in URLs (``scheme://user:password@host``) become ``***``;
+* passwords in URLs (``scheme://user:password@host``) become ``***``: everything after
+  the user name up to the LAST ``@`` before the host part, so a password holding a raw
+  ``/`` or ``@`` (``postgresql://bp:pa/ss@word@db/x``) is masked whole (:func:`mask_userinfo`);
 * known token fields (``token=``, ``api_key=``, ``client_secret``, ``password``,
   ``Authorization: Bearer ...``) keep their name and lose their value;
 * URLs of any scheme other than http(s), ftp and database URLs -- apprise's ``slack://``,
@@ -53,7 +55,9 @@ _FIELD = re.compile(
     """
 )
 _SCHEME_URL = re.compile(r"(?i)\b(?P<scheme>[a-z][a-z0-9+.-]{1,20})://(?P<rest>[^\s\"'<>]+)")
-_USERINFO = re.compile(r"^(?P<user>[^/@:\s]*):(?P<pw>[^/@\s]*)@")
+#: What follows the userinfo's ``@``: a host (name, address or ``[IPv6]``), an optional
+#: port, then the path, query, fragment or the end of the URL.
+_HOST_PART = re.compile(r"(?:\[[0-9A-Fa-f:.]*\]|[^\s/?#@\[\]:]*)(?::[0-9]*)?(?:[/?#]|$)")
 _WEBHOOK_HOSTS = re.compile(
     r"(?i)^(hooks\.slack\.com|discord(?:app)?\.com/api/webhooks|[^/]*webhook[^/]*"
     r"|outlook\.office\.com/webhook|[^/]*\.logic\.azure\.com)"
@@ -71,6 +75,19 @@ def register_secret(value: str | None) -> None:
     if value and len(value.strip()) >= MIN_SECRET_CHARS:
         with _lock:
             _known.add(value.strip())
+
+
+def register_url_password(url: str) -> None:
+    """Register the password of ``url`` (see :func:`url_password`) and, when it holds a
+    raw ``/``, ``@``, ``:``, ``?`` or ``#``, each piece between them: a driver that splits
+    such a URL elsewhere may print a piece in its own message. Pieces shorter than 6
+    characters are ignored like any short value."""
+    password = url_password(url)
+    if not password:
+        return
+    register_secret(password)
+    for piece in re.split(r"[/@:?#]", password):
+        register_secret(piece)
 
 
 def register_secrets(values: Iterable[str]) -> None:
@@ -100,8 +117,95 @@ def redact_url(url: str) -> str:
         lower in ("http", "https") and _WEBHOOK_HOSTS.match(rest) is not None
     ):
         return f"{scheme}://#{short_hash(url)}"
-    rest = _USERINFO.sub(lambda m: f"{m.group('user')}:***@", rest)
-    return f"{scheme}://{rest}"
+    return f"{scheme}://{_mask_rest(rest)}"
+
+
+def userinfo_end(rest: str) -> int | None:
+    """In ``rest`` (a URL after its ``scheme://``), the index of the ``@`` that ends the
+    userinfo, or None when there is none.
+
+    That is the LAST ``@`` followed by a host part (host, optional port, then ``/``, ``?``,
+    ``#`` or the end), so a raw ``@`` or ``/`` inside a password does not cut it short.
+    Userinfo that holds ``/``, ``?`` or ``#`` counts only when a ``:`` (the password
+    separator) comes before them: ``https://mastodon.social/@user`` has none.
+    """
+    colon = rest.find(":")
+    cut = min((rest.find(c) for c in "/?#" if c in rest), default=-1)
+    end = None
+    index = rest.find("@")
+    while index != -1:  # linear: each position is looked at a bounded number of times
+        if _HOST_PART.match(rest, index + 1) is not None and (
+            not 0 <= cut < index or 0 <= colon < cut
+        ):
+            end = index
+        index = rest.find("@", index + 1)
+    return end
+
+
+def url_password(url: str) -> str | None:
+    """The password of ``url`` (raw, not percent-decoded) by the rule of
+    :func:`userinfo_end`, or None when it has none."""
+    match = _SCHEME_URL.match(url.strip())
+    if not match:
+        return None
+    rest = match.group("rest")
+    end = userinfo_end(rest)
+    if end is None or ":" not in rest[:end]:
+        return None
+    return rest[:end].split(":", 1)[1]
+
+
+#: The one-line config error for a URL whose user or password needs percent-encoding
+#: (names no part of the URL).
+USERINFO_HINT = (
+    "the user or password holds a raw '@', '/', '?' or '#'; percent-encode it "
+    "('@' as %40, '/' as %2F, '?' as %3F, '#' as %23)"
+)
+
+
+def userinfo_needs_encoding(url: str) -> bool:
+    """True when the userinfo of ``url`` holds a raw ``@``, ``/``, ``?`` or ``#``: URL
+    parsers (urllib, SQLAlchemy, libpq, redis-py) then split it elsewhere and take part of
+    the password for the host. Such a password must be percent-encoded (``%40``, ``%2F``)."""
+    match = _SCHEME_URL.match(url.strip())
+    if not match:
+        return False
+    end = userinfo_end(match.group("rest"))
+    return end is not None and any(c in match.group("rest")[:end] for c in "@/?#")
+
+
+def mask_userinfo(url: str) -> str:
+    """``url`` (any scheme) with its password replaced by ``***``, host and path kept:
+    ``redis://:se@cret/x@host:6379/0`` gives ``redis://:***@host:6379/0``. A user name is
+    kept; userinfo without a ``:`` that holds ``@`` or ``/`` is masked whole."""
+    match = _SCHEME_URL.match(url)
+    if not match:
+        return url
+    return f"{match.group('scheme')}://{_mask_rest(match.group('rest'))}"
+
+
+def mask_passwords(text: str) -> str:
+    """``text`` with :func:`mask_userinfo` applied to every URL in it (hosts, paths and
+    tokens kept: :func:`redact` does the rest)."""
+    return _SCHEME_URL.sub(_mask_url_match, text)
+
+
+def _mask_url_match(match: re.Match[str]) -> str:
+    core, tail = _split_trailing(match.group(0))
+    return mask_userinfo(core) + tail
+
+
+def _mask_rest(rest: str) -> str:
+    end = userinfo_end(rest)
+    if end is None:
+        return rest
+    userinfo, after = rest[:end], rest[end:]
+    user, colon, _password = userinfo.partition(":")
+    if colon and not any(c in user for c in "/?#@"):
+        return f"{user}:***{after}"
+    if not colon and not any(c in user for c in "/?#@"):
+        return rest  # a user name alone (postgresql://bp@db/x)
+    return f"***{after}"
 
 
 def redact(text: object) -> str:

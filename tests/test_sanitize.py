@@ -9,9 +9,12 @@ import pytest
 from domain.redact import (
     RedactingFilter,
     clear_secrets,
+    mask_userinfo,
     redact,
     redact_url,
     register_secret,
+    register_url_password,
+    userinfo_needs_encoding,
 )
 from domain.sanitize import DEFAULT_MAX_TEXT_CHARS, clean_line, clean_text, safe_link
 
@@ -133,3 +136,74 @@ def test_logging_filter_redacts_message_args_and_traceback() -> None:
     assert RedactingFilter().filter(record)
     assert "tok3n" not in record.getMessage()
     assert record.exc_text and "secrettoken" not in record.exc_text
+
+
+#: URLs whose password holds a raw ``/``, ``@``, ``:`` or ``?`` (not percent-encoded), with
+#: the password's pieces and what :func:`mask_userinfo` keeps.
+RAW_USERINFO = [
+    (
+        "postgresql://bp:Pq7/Zx9@Wv4@db:5432/x",
+        ["Pq7", "Zx9", "Wv4"],
+        "postgresql://bp:***@db:5432/x",
+    ),
+    ("redis://:Kj3@Rt5/Yu8@host:6379/0", ["Kj3", "Rt5", "Yu8"], "redis://:***@host:6379/0"),
+    ("postgresql+psycopg://bp:Pq7@Zx9@db/x", ["Pq7", "Zx9"], "postgresql+psycopg://bp:***@db/x"),
+    ("https://u:Pq7/Zx9@Wv4:Kj3@h/x?q=1", ["Pq7", "Zx9", "Wv4", "Kj3"], "https://u:***@h/x?q=1"),
+    ("amqp://g:Pq7/Zx9@Wv4@mq:5672//", ["Pq7", "Zx9", "Wv4"], "amqp://g:***@mq:5672//"),
+    ("mysql://root:Pq7?Zx9@db/x", ["Pq7", "Zx9"], "mysql://root:***@db/x"),
+    ("rediss://:Pq7@Zx9@[::1]:6380/1", ["Pq7", "Zx9"], "rediss://:***@[::1]:6380/1"),
+    ("postgresql://bp:***@Wv4@127.0.0.1:1/x", ["Wv4"], "postgresql://bp:***@127.0.0.1:1/x"),
+]
+
+
+@pytest.mark.parametrize(("url", "pieces", "masked"), RAW_USERINFO)
+def test_a_password_with_a_raw_slash_or_at_is_masked_whole(
+    url: str, pieces: list[str], masked: str
+) -> None:
+    """Everything between the user name and the LAST ``@`` before the host is masked, for
+    any scheme, wherever the URL sits in a message (the redaction layer, status output)."""
+    assert mask_userinfo(url) == masked
+    for text in (url, f"error: cannot connect to {url}: refused", f"url='{url}', retrying"):
+        out = redact(text)
+        assert "***" in out or "#" in out, out
+        for piece in pieces:
+            assert piece not in out, (piece, out)
+    assert userinfo_needs_encoding(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://mastodon.social/@acme/1234",
+        "https://www.youtube.com/@acme",
+        "https://example.com/search?q=support@acme.example",
+        "postgresql://bp@db:5432/bp",
+        "postgresql://bp:p%2Fss%40w@db:5432/bp",
+        "sqlite:////var/lib/brand@pulse/bp.db",
+        "postgresql://bp:pw@/bp?host=/run/postgresql",
+    ],
+)
+def test_at_signs_outside_the_userinfo_are_left_alone(url: str) -> None:
+    assert not userinfo_needs_encoding(url)
+    if ":" not in url.split("://", 1)[1].split("@", 1)[0]:
+        assert redact(url) == url and mask_userinfo(url) == url
+
+
+def test_the_pieces_of_a_raw_password_are_masked_where_a_driver_prints_them() -> None:
+    """libpq splits ``bp:pa55/w0rd1@host@db`` at the first ``@`` and reports the host
+    ``host@db``: each piece of 6 or more characters is registered too."""
+    register_url_password("postgresql://bp:left-piece/right-piece@db-host@db:5432/x")
+    try:
+        out = redact("failed to resolve host 'right-piece@db-host@db'; user bp left-piece")
+        assert "left-piece" not in out and "right-piece" not in out, out
+    finally:
+        clear_secrets()
+
+
+def test_status_output_masks_a_raw_password_and_keeps_the_host() -> None:
+    from brandpulse.config_engine import shown_url
+
+    assert shown_url("redis://:se@cret/x@host:6379/0") == "redis://:***@host:6379/0"
+    assert shown_url("amqp://bp:s3cr3t-pass@mq.internal:5672/bp") == (
+        "amqp://bp:***@mq.internal:5672/bp"
+    )

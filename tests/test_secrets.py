@@ -293,3 +293,58 @@ def test_delivery_failures_and_debug_logs_echo_no_secret(
     assert "pbul://#" in printed, printed
     (tmp_path / "cron.log").write_text(printed)  # as a cron redirect would keep it
     assert leaks(tmp_path, printed) == []
+
+
+#: Passwords holding a raw ``/``, ``@`` or ``?`` (not percent-encoded): URL parsers (urllib,
+#: SQLAlchemy, libpq, redis-py) cut them short and took a piece for the host, which then
+#: appeared in "failed to resolve host 'Wv4raw@127.0.0.1'" and in ``bp:***@Wv4raw@...``.
+RAW_PASSWORD_PIECES = ["Pq7raw", "Zx9raw", "Wv4raw"]
+RAW_PASSWORD = "Pq7raw/Zx9raw@Wv4raw"
+
+
+@pytest.mark.parametrize(
+    ("where", "overrides", "env", "key"),
+    [
+        (
+            "database.url in the file",
+            {"db": f"postgresql://bp:{RAW_PASSWORD}@127.0.0.1:1/bp"},
+            {},
+            "database.url",
+        ),
+        (
+            "database.url from ${ENV}",
+            {"db": "postgresql://bp:${BP_RAW_PW}@127.0.0.1:1/bp"},
+            {"BP_RAW_PW": RAW_PASSWORD},
+            "database.url",
+        ),
+        (
+            "BRANDPULSE_DATABASE_URL",
+            {},
+            {"BRANDPULSE_DATABASE_URL": f"postgresql://bp:{RAW_PASSWORD}@127.0.0.1:1/bp"},
+            "database.url",
+        ),
+        ("broker_url in the file", {"broker": "Pq7raw/Zx9raw?Wv4raw"}, {}, "engine.broker_url"),
+        ("redis_url from ${ENV}", {}, {"BP_REDIS_PW": RAW_PASSWORD}, "engine.redis_url"),
+    ],
+)
+@pytest.mark.usefixtures("secret_env")
+def test_a_password_with_a_raw_slash_or_at_is_refused_and_never_shown(
+    tmp_path: Path,
+    faults: FaultServer,
+    monkeypatch: pytest.MonkeyPatch,
+    where: str,
+    overrides: dict[str, str],
+    env: dict[str, str],
+    key: str,
+) -> None:
+    """One line naming the key (percent-encode it), exit 2, and no piece of the password
+    in anything printed, for every command that loads the config."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    config = render(tmp_path, faults.url, **overrides)
+    for command in (["check-config"], ["run", "--once", "-v"], ["sources"], ["status"]):
+        printed = invoke(*command, "--config", str(config))
+        assert printed.startswith("exit 2"), (where, printed)
+        assert f"{key}: the user or password holds a raw" in printed, (where, printed)
+        assert [p for p in RAW_PASSWORD_PIECES if p in printed] == [], (where, printed)
+        assert leaks(tmp_path, printed) == [], printed

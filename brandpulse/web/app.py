@@ -4,7 +4,9 @@ Every page and action goes through :class:`brandpulse.inbox.Inbox`, the service 
 inbox uses, so the web and ``brandpulse inbox`` always agree. The routes live by concern:
 ``routes_auth`` (log in and out), ``routes_pages`` (inbox, mention, changes, sources),
 ``routes_actions`` (what a responder does), ``routes_report`` (the competitor report) and
-``routes_api`` (the JSON API and its OpenAPI page). Security:
+``routes_api`` (the JSON API and its OpenAPI page), ``routes_health`` (``/healthz``).
+``HEAD`` is answered as ``GET`` without the body everywhere (:mod:`brandpulse.web.head`).
+Security:
 
 * sessions in signed cookies (Starlette's ``SessionMiddleware``, itsdangerous) that expire
   after ``session_hours``, ``SameSite=Strict``, ``Secure`` behind TLS;
@@ -30,9 +32,17 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from brandpulse.config import Config
 from brandpulse.inbox import Inbox
-from brandpulse.web import routes_actions, routes_api, routes_auth, routes_pages, routes_report
+from brandpulse.web import (
+    routes_actions,
+    routes_api,
+    routes_auth,
+    routes_health,
+    routes_pages,
+    routes_report,
+)
 from brandpulse.web.auth import LoginLimiter
 from brandpulse.web.deps import HERE, Refused, WebState, make_templates, page
+from brandpulse.web.head import HeadAsGet
 from brandpulse.web.security import CSP, secure_headers
 from storage import Repository
 from storage.models import utcnow
@@ -93,6 +103,7 @@ def create_app(
         same_site="strict",
         https_only=secure_cookies,
     )
+    app.add_middleware(HeadAsGet)  # outermost: HEAD is GET without the body, everywhere
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     routes_api.mount_swagger(app)
 
@@ -102,6 +113,7 @@ def create_app(
             return RedirectResponse("/login", status_code=303)
         return page(request, "error.html", {"message": exc.message}, status=exc.status)
 
-    for module in (routes_auth, routes_pages, routes_report, routes_actions, routes_api):
+    routers = (routes_health, routes_auth, routes_pages, routes_report, routes_actions, routes_api)
+    for module in routers:
         app.include_router(module.router)
     return app

@@ -8,7 +8,7 @@ import json
 import logging
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -19,6 +19,7 @@ from brandpulse.inbox import InboxError
 from brandpulse.web.deps import web_state
 from brandpulse.web.routes_report import report_period
 from brandpulse.web.security import DOCS_CSP
+from domain.sanitize import safe_link
 from storage.web_users import WebUser
 
 __all__ = ["api_user", "mount_swagger", "router"]
@@ -56,7 +57,7 @@ def api_alerts(
     brand: str | None = None,
 ) -> list[dict[str, Any]]:
     """Alerts as ``brandpulse inbox --format json`` gives them: overdue first, then most
-    urgent."""
+    urgent; ``url`` is null unless it is an http(s) link."""
     try:
         return [i.record() for i in web_state(request).inbox.items(state=state, brand=brand)]
     except InboxError as exc:
@@ -73,7 +74,8 @@ def api_mentions(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     """Stored mentions in the order they were stored (the fields of ``brandpulse
-    export``); ``label`` is the effective one (a human correction first)."""
+    export``); ``label`` is the effective one (a human correction first); ``url`` is null
+    unless it is an http(s) link."""
     web = web_state(request)
     since = web.now() - timedelta(days=days) if days else None
     mentions = web.repo.mentions(brand=brand, label=label, since=since, limit=limit)
@@ -81,7 +83,7 @@ def api_mentions(
         {
             "id": m.id,
             "source": m.source,
-            "url": m.url,
+            "url": safe_link(m.url),
             "author": m.author,
             "title": m.title,
             "text": m.text,
@@ -102,15 +104,28 @@ def api_mentions(
 def api_report(
     request: Request,
     user: ApiUser,
-    days: Annotated[int | None, Query(ge=1, description="default: report.period_days")] = None,
+    days: Annotated[
+        int | None, Query(ge=1, description="the last N days (default: report.period_days)")
+    ] = None,
+    period: Annotated[
+        Literal["all"] | None,
+        Query(
+            description="`all`: every stored mention, from the first one's day to the day "
+            'after the last one (UTC), as the report page\'s "everything stored"; not with '
+            "`days`"
+        ),
+    ] = None,
 ) -> JSONResponse:
     """The competitor report's JSON (the schema of ``brandpulse report competitors
-    --format json``) for the last ``days`` days."""
+    --format json``) for the last ``days`` days, or with ``period=all`` for every stored
+    mention (400 when both are given)."""
+    if period is not None and days is not None:
+        raise HTTPException(400, "give days or period=all, not both")
     web = web_state(request)
     from brandpulse.report import build_report
     from digest.report import render_json
 
-    since, until = report_period(web, days=days, everything=False)
+    since, until = report_period(web, days=days, everything=period == "all")
     report = build_report(web.config, web.repo, since=since, until=until, now=web.now())
     return JSONResponse(json.loads(render_json(report)))
 

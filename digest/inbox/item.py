@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from digest.replies import MentionKind
+from domain.sanitize import safe_link
 from storage.records import StoredMention
 
 #: Dismiss reasons a person can give.
@@ -115,7 +116,8 @@ class InboxItem:
 
     def record(self) -> dict[str, Any]:
         """The JSON Lines record (``brandpulse inbox --format json``), keys in
-        :data:`JSON_FIELDS` order; times are ISO 8601 UTC."""
+        :data:`JSON_FIELDS` order; times are ISO 8601 UTC; ``url`` is None unless it is an
+        http(s) link (a row stored by an older version may hold ``javascript:``)."""
         m = self.mention
         values: dict[str, Any] = {
             "id": self.alert_id,
@@ -124,7 +126,7 @@ class InboxItem:
             "source": m.source,
             "source_kind": self.source_kind,
             "language": m.language,
-            "url": m.url,
+            "url": safe_link(m.url),
             "author": m.author,
             "title": m.title,
             "text": m.text,

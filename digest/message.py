@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from digest.build import AlertView
 from digest.render import Rendered, environment
 from digest.replies import ReplyStep
+from domain.sanitize import safe_link
 
 #: C0/C1 controls (tab and newline kept only where asked), bidi embeddings/overrides/isolates.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -29,18 +29,6 @@ def clean(text: str | None, *, one_line: bool = True) -> str:
     if one_line:
         value = _LINE_BREAKS.sub(" ", value)
     return _CONTROLS.sub("", value).strip()
-
-
-def safe_link(url: str | None) -> str | None:
-    """``url`` when its scheme is http or https (a link may be made), else None."""
-    if not url:
-        return None
-    cleaned = clean(url)
-    try:
-        scheme = urlsplit(cleaned).scheme.lower()
-    except ValueError:
-        return None
-    return cleaned if scheme in ("http", "https") else None
 
 
 @dataclass(frozen=True, slots=True)

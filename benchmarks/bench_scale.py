@@ -4,9 +4,9 @@ For each worker count it makes a fresh PostgreSQL database and queue, serves
 ``BENCH_SCALE_N`` mentions (default 100,000; real texts, see ``tests/cluster_harness.py``)
 as JSON Feeds of ``BENCH_SCALE_PER_FEED`` items (default 2,000) from a local HTTP server,
 starts that many ``brandpulse worker`` processes (concurrency 1 each, Redis broker, the
-``BENCH_SCALE_BACKEND`` sentiment backend, default ``auto``, the product's default), sends
-one collect task per feed and times until every mention is collected and analysed. No
-scheduler runs: the collect tasks queue the analysis.
+``BENCH_SCALE_BACKEND`` sentiment backend, default ``vader``; ``cascade`` is the product's
+default), sends one collect task per feed and times until every mention is collected and
+analysed. No scheduler runs: the collect tasks queue the analysis.
 
 Printed (``RESULT name value unit``):
 

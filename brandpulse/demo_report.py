@@ -3,6 +3,8 @@ work it."""
 
 from __future__ import annotations
 
+import shutil
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -20,6 +22,23 @@ def _source_types(config: Config) -> dict[str, str]:
     return types
 
 
+def command_prefix(argv0: str | None = None) -> str:
+    """How the reader runs this CLI again: ``brandpulse`` when that name on PATH is the
+    program running, else the path it was started by (``.venv/bin/brandpulse`` after
+    ``make demo``, where the virtual environment is not activated).
+
+    Args:
+        argv0: the program's path as started (default ``sys.argv[0]``).
+    """
+    started = Path(argv0 if argv0 is not None else sys.argv[0])
+    if started.name != "brandpulse":  # python -m brandpulse, or a test runner
+        return "brandpulse"
+    found = shutil.which("brandpulse")
+    if found and Path(found).resolve() == started.resolve():
+        return "brandpulse"
+    return str(started)
+
+
 def demo_epilogue(output: Path, config: Config, repo: Repository) -> str:
     """The closing text of ``brandpulse demo``: the top of the inbox (open alerts, overdue
     first, then most urgent), what the open alerts span (brands, source kinds, languages),
@@ -34,6 +53,8 @@ def demo_epilogue(output: Path, config: Config, repo: Repository) -> str:
     followup = output / "brandpulse.toml"
     digests = config.digest.output_dir
     cfg = f"--config {followup}"
+    bp = command_prefix()
+    pip = "pip" if bp == "brandpulse" else str(Path(bp).with_name("pip"))
     lines: list[str] = []
     if items:
         title = f"Inbox: {len(items)} open alerts, the top {min(TOP, len(items))}"
@@ -55,17 +76,17 @@ def demo_epilogue(output: Path, config: Config, repo: Repository) -> str:
     lines += [
         "",
         "Work the inbox (the demo database stays in " + str(output) + "):",
-        f"  brandpulse inbox {cfg}",
-        f"  brandpulse handle {example} --note 'Replied on Google Play' {cfg}",
-        f"  brandpulse dismiss ID --reason not-negative {cfg}",
-        f"  brandpulse inbox --format json {cfg}   # JSON Lines",
-        "Or in a browser (needs the web extra: pip install -e '.[web]'):",
-        f"  brandpulse users add me --role responder --password-stdin {cfg}   # asks a password",
-        f"  brandpulse web {cfg}   # open http://127.0.0.1:8080/ and log in as me",
+        f"  {bp} inbox {cfg}",
+        f"  {bp} handle {example} --note 'Replied on Google Play' {cfg}",
+        f"  {bp} dismiss ID --reason not-negative {cfg}",
+        f"  {bp} inbox --format json {cfg}   # JSON Lines",
+        f"Or in a browser (needs the web extra: {pip} install -e '.[web]'):",
+        f"  {bp} users add me --role responder --password-stdin {cfg}   # asks a password",
+        f"  {bp} web {cfg}   # open http://127.0.0.1:8080/ and log in as me",
         "Read the digest (reply outlines, thank-you list) and the competitor report:",
         f"  {digests / 'digest.txt'}   (or digest.html in a browser)",
         f"  {digests / 'competitors.html'}   (charts; also .pdf, .txt, .json)",
-        f"Send the alerts: brandpulse demo --output {output}-mail --notify 'mailto://...'",
+        f"Send the alerts: {bp} demo --output {output}-mail --notify 'mailto://...'",
         "Run `brandpulse demo` again: nothing is stored or alerted twice; handled and",
         "dismissed alerts stay closed.",
     ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -308,3 +309,20 @@ def test_second_run_stores_nothing_new_and_keeps_handled_and_dismissed_closed(
     assert [i["id"] for i in inbox(out)] == [i["id"] for i in items[2:]]
     assert [i["note"] for i in inbox(out, "handled")] == ["Replied"]
     assert [i["dismiss_reason"] for i in inbox(out, "dismissed")] == ["not-negative"]
+
+
+def test_epilogue_commands_run_where_the_demo_was_started(tmp_path: Path) -> None:
+    """After `make demo` the virtual environment is not activated: the printed follow-up
+    commands must be the path the demo was started by, not a bare `brandpulse` that the
+    shell cannot find."""
+    from brandpulse.demo_report import command_prefix
+
+    program = tmp_path / ".venv" / "bin" / "brandpulse"
+    program.parent.mkdir(parents=True)
+    program.write_text("#!/bin/sh\n", "utf-8")
+    program.chmod(0o755)
+    assert command_prefix(str(program)) == str(program)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PATH", f"{program.parent}{os.pathsep}{os.environ.get('PATH', '')}")
+        assert command_prefix(str(program)) == "brandpulse"
+    assert command_prefix("/usr/lib/python3/pytest") == "brandpulse"

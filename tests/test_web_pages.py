@@ -95,7 +95,22 @@ def test_an_alert_page_offers_only_what_its_state_allows(data: WebData) -> None:
     facts = page[page.index('<dl class="facts">') :]
     facts = facts[: facts.index("</dl>")]
     assert "Closed" in facts and "dismissed by kim, 20 Jan 12:00 UTC" in facts
+    assert re.search(r"was due \d\d \w{3} \d\d:\d\d UTC: (in time|\d+ (min|h|days) late)", facts)
     assert "Suggested reply" not in page, "no reply outline for a dismissed alert"
+
+
+def test_a_closed_alert_says_whether_it_met_its_deadline() -> None:
+    from datetime import timedelta
+
+    from brandpulse.web.formats import sla_outcome
+
+    due = NOW
+    assert sla_outcome(due - timedelta(hours=3), due) == "in time"
+    assert sla_outcome(due, due) == "in time"
+    assert sla_outcome(due + timedelta(seconds=20), due) == "1 min late"
+    assert sla_outcome(due + timedelta(minutes=25), due) == "25 min late"
+    assert sla_outcome(due + timedelta(hours=6, minutes=59), due) == "6 h late"
+    assert sla_outcome(due + timedelta(days=3, hours=1), due) == "3 days late"
 
 
 def test_history_shows_times_as_times(data: WebData) -> None:

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from brandpulse.config import Config
 from brandpulse.inbox import Inbox
 from brandpulse.web.auth import LoginLimiter, can, check_csrf, new_token
-from brandpulse.web.formats import detail_value
+from brandpulse.web.formats import detail_value, sla_outcome
 from domain.sanitize import clean_text, safe_link
 from storage import Repository
 from storage.web_users import UserStore, WebUser
@@ -84,6 +84,7 @@ def make_templates() -> Environment:
     )
     env.globals["safe_link"] = safe_link
     env.filters["detail"] = detail_value
+    env.globals["sla_outcome"] = sla_outcome
     return env
 
 

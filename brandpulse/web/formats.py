@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-__all__ = ["ago", "detail_value"]
+__all__ = ["ago", "detail_value", "sla_outcome"]
 
 #: An ISO 8601 date-time as the alert history stores it (``2021-01-21T12:00:00+00:00``).
 _ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|Z)?$")
@@ -21,6 +21,19 @@ def ago(now: datetime, then: datetime | None) -> str:
     if seconds < 86400 * 2:
         return f"{seconds // 3600} h ago"
     return f"{seconds // 86400} days ago"
+
+
+def sla_outcome(closed_at: datetime, due_at: datetime) -> str:
+    """How a closed alert met its reply deadline: "in time", or how late it was closed
+    ("25 min late", "6 h late", "3 days late"; whole units, rounded down)."""
+    seconds = int((closed_at - due_at).total_seconds())
+    if seconds <= 0:
+        return "in time"
+    if seconds < 3600:
+        return f"{max(seconds // 60, 1)} min late"
+    if seconds < 86400 * 2:
+        return f"{seconds // 3600} h late"
+    return f"{seconds // 86400} days late"
 
 
 def detail_value(value: object) -> str:

@@ -193,3 +193,24 @@ def test_source_health_shows_newer_kinds_and_a_cluster_dead_letter(data: WebData
     assert '<tr class="failing">' in page
     lemmy = page[page.index("lemmy-world") :]
     assert ">lemmy<" in lemmy[: lemmy.index("</tr>")]
+
+
+def test_correcting_an_open_alert_to_positive_says_it_stays_in_the_queue(data: WebData) -> None:
+    """The inbox keeps an alert's state when its label is corrected; the page says so, and
+    how to take it out of the queue, instead of leaving a 'positive' alert open unremarked."""
+    alert = alert_of(data, "Crazy Diamond")
+    client = client_for(data)
+    login(client, "kim")
+    page = client.get(f"/alerts/{alert}").text
+    after = client.post(
+        f"/alerts/{alert}/relabel", data={"csrf": csrf_of(page), "label": "positive"}
+    )
+    assert after.status_code == 200
+    assert "Label corrected to positive. The alert stays in the queue" in after.text
+    page = after.text
+    client.post(f"/alerts/{alert}/dismiss", data={"csrf": csrf_of(page), "reason": "not-negative"})
+    page = client.get(f"/alerts/{alert}").text
+    again = client.post(
+        f"/alerts/{alert}/relabel", data={"csrf": csrf_of(page), "label": "neutral"}
+    ).text
+    assert "Label corrected to neutral." in again and "stays in the queue" not in again

@@ -30,18 +30,19 @@ def _act(
     alert_id: int,
     action: str,
     run: Callable[[Inbox], InboxItem],
-    done: str,
+    done: str | Callable[[InboxItem], str],
 ) -> Response:
     """Run one action for ``user`` (403 unless their role may) and go back to the alert's
-    page with ``done`` or the inbox's refusal as the flash message."""
+    page with ``done`` (or what it says of the alert after the action) or the inbox's
+    refusal as the flash message."""
     if not can(user.role, action):
         raise Refused(403, f"{user.name} is a {user.role}: only a responder can {action}.")
     try:
-        run(web_state(request).inbox)
+        item = run(web_state(request).inbox)
     except InboxError as exc:
         request.session["flash"] = f"Not done: {exc}"
     else:
-        request.session["flash"] = done
+        request.session["flash"] = done if isinstance(done, str) else done(item)
         logger.info("web: %s %s alert %d", user.name, action, alert_id)
     return RedirectResponse(f"/alerts/{alert_id}", status_code=303)
 
@@ -115,7 +116,14 @@ def relabel(request: Request, user: User, form: CheckedForm, alert_id: int) -> R
         alert_id,
         "relabel",
         lambda box: box.relabel(alert_id, label=label, by=user.name, note=note),
-        f"Label corrected to {label}.",
+        lambda item: (
+            f"Label corrected to {label}."
+            + (
+                " The alert stays in the queue: dismiss it as not-negative if it needs no reply."
+                if label != "negative" and item.state in ("open", "assigned", "snoozed")
+                else ""
+            )
+        ),
     )
 
 

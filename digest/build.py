@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from digest.ages import mention_age
 from digest.replies import MentionKind, ReplyStep, mention_kind, reply_outline
 from domain.redact import redact
 from domain.sanitize import clean_line, clean_text, safe_link
@@ -149,27 +150,6 @@ def snippet(mention: StoredMention, *, limit: int = SNIPPET_CHARS) -> str:
         return body
     cut = body[:limit].rsplit(" ", 1)[0]
     return cut + " …"
-
-
-def human_age(when: datetime | None, now: datetime) -> str:
-    """'5 min', '3 h', '2 days' since ``when``; 'unknown' when undated."""
-    if when is None:
-        return "unknown"
-    seconds = max(0.0, (now - when).total_seconds())
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min"
-    if seconds < 48 * 3600:
-        return f"{int(seconds // 3600)} h"
-    return f"{int(seconds // 86400)} days"
-
-
-def mention_age(mention: StoredMention, now: datetime) -> str:
-    """The age shown before "ago": since publication, or, for an undated item (an App
-    Store recording without dates, a post from a data set), "undated, read <age>" since it
-    was collected, so a reader does not take the collection time for the post's."""
-    if mention.published_at is not None:
-        return human_age(mention.published_at, now)
-    return f"undated, read {human_age(mention.collected_at, now)}"
 
 
 def build_alert_digest(

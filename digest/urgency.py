@@ -24,6 +24,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
+from digest.ages import duration_text
 from storage.records import StoredMention
 
 DEFAULT_HALF_LIFE_HOURS = 24.0
@@ -51,14 +52,6 @@ class UrgencyBreakdown:
     score: float
     components: dict[str, float]
     reasons: tuple[str, ...]
-
-
-def _hours(age_hours: float) -> str:
-    if age_hours < 1:
-        return f"{int(age_hours * 60)} min"
-    if age_hours < 48:
-        return f"{int(age_hours)} h"
-    return f"{int(age_hours // 24)} days"
 
 
 def urgency_breakdown(
@@ -90,7 +83,8 @@ def urgency_breakdown(
     )
     reach = 1.0 + math.log10(1.0 + max(0.0, audience))
     when = mention.published_at or mention.collected_at
-    age_hours = max(0.0, (now - when).total_seconds() / 3600)
+    age_seconds = max(0.0, (now - when).total_seconds())
+    age_hours = age_seconds / 3600
     freshness = 0.25 + 0.75 * 0.5 ** (age_hours / half_life_hours)
     velocity = 1.0 + 0.25 * math.log2(1 + max(0, copies))
     source = SOURCE_WEIGHTS.get(kind or "", 1.0)
@@ -124,9 +118,9 @@ def urgency_breakdown(
         )
     # An undated post's age is counted from collection: say so instead of "0 min old".
     age = (
-        f"{_hours(age_hours)} old"
+        f"{duration_text(age_seconds)} old"
         if mention.published_at is not None
-        else f"undated, collected {_hours(age_hours)} ago"
+        else f"undated, collected {duration_text(age_seconds)} ago"
     )
     weighted.append((freshness - 0.5 if freshness >= 0.6 else 0.0, age))
     if kind == "review":

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from digest.ages import duration_text
+
 __all__ = ["ago", "detail_value", "sla_outcome"]
 
 #: An ISO 8601 date-time as the alert history stores it (``2021-01-21T12:00:00+00:00``).
@@ -15,12 +17,7 @@ def ago(now: datetime, then: datetime | None) -> str:
     """``then`` as "12 min ago", "5 h ago" (under two days) or "3 days ago"; "" for none."""
     if then is None:
         return ""
-    seconds = int((now - then).total_seconds())
-    if seconds < 3600:
-        return f"{max(seconds // 60, 0)} min ago"
-    if seconds < 86400 * 2:
-        return f"{seconds // 3600} h ago"
-    return f"{seconds // 86400} days ago"
+    return f"{duration_text(max((now - then).total_seconds(), 0))} ago"
 
 
 def sla_outcome(closed_at: datetime, due_at: datetime) -> str:
@@ -29,11 +26,7 @@ def sla_outcome(closed_at: datetime, due_at: datetime) -> str:
     seconds = int((closed_at - due_at).total_seconds())
     if seconds <= 0:
         return "in time"
-    if seconds < 3600:
-        return f"{max(seconds // 60, 1)} min late"
-    if seconds < 86400 * 2:
-        return f"{seconds // 3600} h late"
-    return f"{seconds // 86400} days late"
+    return f"{duration_text(max(seconds, 60))} late"
 
 
 def detail_value(value: object) -> str:
